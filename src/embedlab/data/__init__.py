@@ -1,0 +1,1 @@
+"""embedlab.data (to be built)."""

@@ -1,0 +1,1 @@
+"""embedlab.dual (to be built)."""

@@ -1,0 +1,1 @@
+"""embedlab.evaluate (to be built)."""

@@ -1,0 +1,1 @@
+"""embedlab.explore (to be built)."""

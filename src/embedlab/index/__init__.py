@@ -1,0 +1,1 @@
+"""embedlab.index (to be built)."""

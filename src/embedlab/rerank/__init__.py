@@ -1,0 +1,1 @@
+"""embedlab.rerank (to be built)."""

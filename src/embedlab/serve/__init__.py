@@ -1,0 +1,1 @@
+"""embedlab.serve (to be built)."""

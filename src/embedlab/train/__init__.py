@@ -1,0 +1,1 @@
+"""embedlab.train (to be built)."""

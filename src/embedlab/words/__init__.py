@@ -1,0 +1,1 @@
+"""embedlab.words (to be built)."""
