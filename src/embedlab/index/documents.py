@@ -1,0 +1,315 @@
+"""Documents and chunks: what an index stores.
+
+A *document* is one row of a JSONL, CSV or Parquet file: an id, a text field, and any other fields, which are kept
+as *metadata* (filterable at search time). Long documents are often split into *chunks* before embedding, because an
+embedding model only reads its first few hundred tokens and because a passage-sized hit is what a RAG application
+wants. Each chunk keeps the id of its document and the character offsets of its text in it, so a hit can always be
+traced back and highlighted.
+
+Example:
+    >>> docs = load_documents("docs.jsonl", id_field="id", text_field="text")
+    >>> chunks = chunk_documents(docs, by="sentences", size=3, overlap=1)
+    >>> chunks[0].doc_id, chunks[0].start, chunks[0].end
+    ('d1', 0, 212)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from embedlab.errors import InputError, OptionError, require_file
+
+ChunkBy = Literal["none", "sentences", "tokens"]
+
+DOC_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
+
+
+@dataclass
+class Document:
+    """One document: its id, its text and its other fields.
+
+    Attributes:
+        id: unique id (always a string; numbers in the file are converted).
+        text: the text that is embedded and indexed.
+        metadata: every other field of the row, JSON-serialisable.
+    """
+
+    id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    """A piece of a document, the unit an index stores and returns.
+
+    Attributes:
+        id: the chunk id: the document id when the document is not split, else ``"<doc id>#<n>"``.
+        doc_id: the id of the document it comes from.
+        text: the chunk text (``document.text[start:end]``).
+        start: character offset of the chunk in the document text.
+        end: character offset one past its last character.
+        metadata: the document's metadata (shared by all its chunks).
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean(value: Any) -> Any:
+    """Make a value JSON-friendly (pandas/pyarrow give numpy scalars, NaN for missing, timestamps)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _csv_value(text: str) -> Any:
+    """CSV cells are strings; turn numbers back into numbers so ``year>=2020`` filters work."""
+    if text == "":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json"):
+        with open(path, encoding="utf-8") as fh:
+            first = fh.read(1)
+            fh.seek(0)
+            if suffix == ".json" and first == "[":
+                try:
+                    rows = json.load(fh)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=exc.lineno) from exc
+                for i, row in enumerate(rows, 1):
+                    if not isinstance(row, dict):
+                        raise InputError(f"item {i} is not an object", path=path)
+                    yield i, row
+                return
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=lineno) from exc
+                if not isinstance(row, dict):
+                    raise InputError("expected a JSON object per line", path=path, line=lineno)
+                yield lineno, row
+    elif suffix in (".csv", ".tsv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ",")
+            for row in reader:
+                if None in row:  # more cells than header columns
+                    raise InputError("more cells than header columns", path=path, line=reader.line_num)
+                yield reader.line_num, {k: _csv_value(v) if v is not None else None for k, v in row.items()}
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises its own error types for corrupt files
+            raise InputError(f"not a readable Parquet file ({exc})", path=path) from exc
+        for i, row in enumerate(table.to_pylist(), 1):
+            yield i, row
+    else:
+        raise InputError(
+            f"unknown document format {suffix or '(no suffix)'}; use one of {', '.join(DOC_SUFFIXES)}", path=path
+        )
+
+
+def load_documents(path: str | Path, *, id_field: str = "id", text_field: str = "text") -> list[Document]:
+    """Read documents from a JSONL, JSON array, CSV/TSV or Parquet file.
+
+    Args:
+        path: the file.
+        id_field: the field holding each document's unique id. When no row has it, ids are the row numbers.
+        text_field: the field holding the text to index.
+
+    Returns:
+        The documents, in file order; every other field becomes metadata.
+
+    Raises:
+        InputError: missing file, malformed row, missing/empty text, duplicate id (naming file and line).
+
+    Example:
+        >>> docs = load_documents("papers.csv", id_field="paper_id", text_field="abstract")
+    """
+    p = require_file(path, "documents file")
+    docs: list[Document] = []
+    seen: dict[str, int] = {}
+    have_ids: bool | None = None
+    for lineno, row in _read_rows(p):
+        if have_ids is None:
+            have_ids = id_field in row
+        if text_field not in row:
+            raise InputError(
+                f"no {text_field!r} field (fields: {', '.join(map(str, row))}); choose one with --text-field",
+                path=p,
+                line=lineno,
+            )
+        text = row[text_field]
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(f"field {text_field!r} is empty or not text", path=p, line=lineno)
+        if have_ids:
+            raw_id = row.get(id_field)
+            if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+                raise InputError(f"missing id in field {id_field!r}", path=p, line=lineno)
+            doc_id = str(_clean(raw_id))
+        else:
+            doc_id = str(len(docs))
+        if doc_id in seen:
+            raise InputError(f"duplicate id {doc_id!r} (first seen on line {seen[doc_id]})", path=p, line=lineno)
+        seen[doc_id] = lineno
+        meta = {str(k): _clean(v) for k, v in row.items() if k not in (id_field, text_field)}
+        docs.append(Document(doc_id, text, meta))
+    if not docs:
+        raise InputError("no documents", path=p)
+    return docs
+
+
+def as_documents(items: Iterable[Document | dict[str, Any] | str]) -> list[Document]:
+    """Accept documents as :class:`Document`, dicts (``id``, ``text``, rest metadata) or plain strings."""
+    docs: list[Document] = []
+    for i, item in enumerate(items):
+        if isinstance(item, Document):
+            docs.append(item)
+        elif isinstance(item, str):
+            docs.append(Document(str(i), item))
+        elif isinstance(item, dict):
+            if "text" not in item:
+                raise InputError(f"document {i} has no 'text' field")
+            meta = {k: _clean(v) for k, v in item.items() if k not in ("id", "text")}
+            docs.append(Document(str(item.get("id", i)), item["text"], meta))
+        else:
+            raise InputError(f"document {i}: expected a dict, a string or a Document, got {type(item).__name__}")
+    ids = [d.id for d in docs]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"duplicate document id {dup!r}")
+    return docs
+
+
+# A sentence ends at . ! ? (optionally followed by quotes/brackets) and whitespace, or at a blank line. A regex rather
+# than nltk's punkt: no data download, and offsets come for free; abbreviations may split early, which only makes a
+# chunk boundary slightly off, never loses text.
+_SENTENCE_END = re.compile(r"([.!?][\"')\]]*)\s+|\n\s*\n")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (whitespace between sentences is left out)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(1) or "")
+        if text[start:end].strip():
+            spans.append(_strip_span(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_strip_span(text, start, len(text)))
+    return spans
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+_WORD = re.compile(r"\S+")
+
+
+def token_spans(text: str, tokenizer: Any | None = None) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text``: the model's tokenizer when given (a fast Hugging Face tokenizer,
+    so chunks are measured in the tokens the model reads), else whitespace-separated words."""
+    if tokenizer is None:
+        return [m.span() for m in _WORD.finditer(text)]
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    return [(int(s), int(e)) for s, e in enc["offset_mapping"] if e > s]
+
+
+def _windows(spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+    step = size - overlap
+    out = []
+    for first in range(0, len(spans), step):
+        window = spans[first : first + size]
+        out.append((window[0][0], window[-1][1]))
+        if first + size >= len(spans):
+            break
+    return out
+
+
+def chunk_documents(
+    docs: Sequence[Document],
+    *,
+    by: ChunkBy = "none",
+    size: int = 5,
+    overlap: int = 1,
+    tokenizer: Any | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Chunk]:
+    """Split documents into chunks of ``size`` sentences or tokens, consecutive chunks sharing ``overlap`` of them.
+
+    Args:
+        docs: the documents.
+        by: ``none`` (one chunk per document), ``sentences`` or ``tokens``.
+        size: sentences or tokens per chunk.
+        overlap: how many sentences/tokens consecutive chunks share (less than ``size``).
+        tokenizer: for ``tokens``: a Hugging Face fast tokenizer (the embedding model's), else words are counted.
+        progress: called with the number of documents done, for progress bars.
+
+    Returns:
+        Chunks with their document id and character offsets; ``chunk.text == doc.text[chunk.start:chunk.end]``.
+
+    Example:
+        >>> chunk_documents([Document("a", "One. Two. Three.")], by="sentences", size=2, overlap=1)[1].text
+        'Two. Three.'
+    """
+    if by not in ("none", "sentences", "tokens"):
+        raise OptionError("--chunk", f"unknown chunking {by!r}; use none, sentences or tokens")
+    if by != "none":
+        if size < 1:
+            raise OptionError("--chunk-size", f"must be at least 1, got {size}")
+        if not 0 <= overlap < size:
+            raise OptionError("--overlap", f"must be between 0 and chunk size - 1 ({size - 1}), got {overlap}")
+    chunks: list[Chunk] = []
+    for n, doc in enumerate(docs, 1):
+        if by == "none":
+            chunks.append(Chunk(doc.id, doc.id, doc.text, 0, len(doc.text), doc.metadata))
+        else:
+            spans = sentence_spans(doc.text) if by == "sentences" else token_spans(doc.text, tokenizer)
+            windows = _windows(spans, size, overlap) if spans else [(0, len(doc.text))]
+            for i, (s, e) in enumerate(windows):
+                chunks.append(Chunk(f"{doc.id}#{i}", doc.id, doc.text[s:e], s, e, doc.metadata))
+        if progress is not None:
+            progress(n)
+    return chunks

@@ -1,0 +1,104 @@
+"""Score (query, passage) pairs with a cross-encoder.
+
+A bi-encoder embeds query and passage separately and compares vectors: fast enough to search millions of passages,
+but the two texts never see each other. A *cross-encoder* reads them together, as one input, and outputs a relevance
+score: far more accurate, far too slow to run over a whole corpus. Retrieval pipelines therefore use both: the
+bi-encoder finds the top 50-100 candidates, the cross-encoder reorders them.
+
+Any sentence-transformers ``CrossEncoder`` works: one trained with ``embedlab rerank train``, or, online, a hub model
+such as ``cross-encoder/ms-marco-MiniLM-L6-v2``.
+
+Example:
+    >>> model = load_cross_encoder("my-reranker")
+    >>> score_pairs(model, "who wrote hamlet", ["Shakespeare wrote Hamlet.", "Paris is in France."])
+    [4.1, -7.9]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from embedlab.errors import InputError, ModelNotFoundError, OptionError
+from embedlab.utils.optional import require
+
+if TYPE_CHECKING:
+    from sentence_transformers.cross_encoder import CrossEncoder
+
+
+def load_cross_encoder(
+    name: str | os.PathLike[str], *, max_length: int | None = None, device: str | None = None
+) -> CrossEncoder:
+    """Load a cross-encoder from a folder or hub id (anything :func:`embedlab.models.resolve_model` resolves).
+
+    A folder that is a bi-encoder or a plain transformer (e.g. ``all-MiniLM-L6-v2``) loads with a fresh, untrained
+    scoring head: a starting point for :func:`embedlab.rerank.train.train_reranker`, not a useful reranker yet.
+
+    Args:
+        name: folder, alias or hub id.
+        max_length: truncate query + passage to this many tokens.
+        device: ``cpu``, ``cuda``...
+
+    Raises:
+        ModelNotFoundError: nothing loadable there.
+    """
+    from embedlab.models.resolve import resolve_model
+
+    st = require("sentence_transformers", "sentence")
+    resolved = resolve_model(name)
+    if resolved.kind in ("word-vectors", "glove-npy"):
+        raise ModelNotFoundError(f"model {os.fspath(name)!r} is a word-vector model, not a cross-encoder")
+    kwargs: dict[str, Any] = {"device": device}
+    if max_length is not None:
+        kwargs["max_length"] = max_length
+    if resolved.kind != "hub" and not _is_cross_encoder(Path(resolved.path)):
+        kwargs["num_labels"] = 1
+    try:
+        return st.CrossEncoder(resolved.path, **kwargs)
+    except OSError as exc:
+        raise ModelNotFoundError(f"cross-encoder {os.fspath(name)!r} could not be loaded ({exc})") from exc
+
+
+def _is_cross_encoder(path: Path) -> bool:
+    import json
+
+    cfg = path / "config.json"
+    if not cfg.is_file():
+        return False
+    try:
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False
+    return any("SequenceClassification" in a for a in data.get("architectures", []) or [])
+
+
+def score_pairs(model: CrossEncoder, query: str, passages: Sequence[str], *, batch_size: int = 32) -> list[float]:
+    """Relevance scores of ``passages`` for ``query`` (higher = more relevant), in input order.
+
+    Raises:
+        InputError: empty query or no passages.
+    """
+    if not query.strip():
+        raise InputError("the query is empty")
+    if not passages:
+        raise InputError("give at least one passage to score")
+    scores = model.predict([(query, p) for p in passages], batch_size=batch_size, show_progress_bar=False)
+    return [float(s) for s in scores]
+
+
+def rerank(
+    model: CrossEncoder, query: str, passages: Sequence[str], *, top_k: int | None = None
+) -> list[tuple[int, float]]:
+    """Passages ordered by cross-encoder score: ``(index in passages, score)``, best first.
+
+    Example:
+        >>> rerank(model, "capital of france", ["Berlin is...", "Paris is the capital..."])
+        [(1, 6.2), (0, -3.1)]
+    """
+    if top_k is not None and top_k < 1:
+        raise OptionError("--top-k", f"must be at least 1, got {top_k}")
+    scores = score_pairs(model, query, passages)
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return [(i, scores[i]) for i in order[: top_k or len(order)]]
