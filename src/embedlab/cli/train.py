@@ -1,9 +1,129 @@
-"""CLI for embedlab.train (to be built)."""
+"""``embedlab train [RECIPE] [flags]``: fine-tune a sentence-embedding model (a thin layer over embedlab.train)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from embedlab.errors import OptionError
+
+
+def _dims(spec: str | None) -> list[int] | None:
+    if spec is None:
+        return None
+    try:
+        return [int(x) for x in spec.split(",") if x.strip()]
+    except ValueError as exc:
+        raise OptionError("--matryoshka-dims", f"expected comma-separated integers, got {spec!r}") from exc
+
+
+def train_command(
+    recipe: Path | None = typer.Argument(None, help="TOML recipe; flags given here override its keys."),
+    train: str | None = typer.Option(None, "--train", "-t", help="Training data: file, folder, or hf:NAME."),
+    eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data (default: carved from --train)."),
+    eval_split: float | None = typer.Option(None, "--eval-split", help="Share held out when --eval is absent [0.1]."),
+    split_by: str | None = typer.Option(None, "--split-by", help="Carve the held-out share by doc|query|row [doc]."),
+    data_split: str | None = typer.Option(None, "--data-split", help="Split of an SNLI/BEIR folder (train, dev...)."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Output folder [embedlab-model]."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Base model (alias, folder, hub id)."),
+    fmt: str | None = typer.Option(None, "--format", help="auto|ir|stsb|sick|nli|pairs|scored|text|table."),
+    columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
+    loss: str | None = typer.Option(
+        None, "--loss", help="auto|mnrl|cached-mnrl|gist|cosent|cosine|softmax|tsdae|dual [auto: by data shape]."
+    ),
+    nli_as_triplets: bool | None = typer.Option(
+        None, "--nli-as-triplets/--nli-softmax", help="NLI as (premise, entailment, contradiction) triplets + MNRL."
+    ),
+    guide_model: str | None = typer.Option(None, "--guide-model", help="Guide model for --loss gist."),
+    matryoshka_dims: str | None = typer.Option(None, "--matryoshka-dims", help="Wrap in MatryoshkaLoss: 384,128,64."),
+    mini_batch_size: int | None = typer.Option(None, "--mini-batch-size", help="Mini-batch of cached-mnrl [32]."),
+    pooling: str | None = typer.Option(None, "--pooling", help="Pooling for plain transformer folders: mean|cls|max."),
+    architecture: str | None = typer.Option(None, "--architecture", help="shared|dual [shared]."),
+    query_model: str | None = typer.Option(None, "--query-model", help="Dual: model of the query tower."),
+    document_model: str | None = typer.Option(None, "--document-model", help="Dual: model of the document tower."),
+    from_scratch: bool | None = typer.Option(None, "--from-scratch", help="Dual: towers from random weights."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Dual: contrastive temperature."),
+    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs [1]."),
+    batch_size: int | None = typer.Option(None, "--batch-size", "-b", help="Batch size [by loss]."),
+    lr: float | None = typer.Option(None, "--lr", help="Learning rate [by loss and model size]."),
+    warmup_ratio: float | None = typer.Option(None, "--warmup-ratio", help="Warm-up share of the steps [0.1]."),
+    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay [0.01]."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed [42]."),
+    max_seq_length: int | None = typer.Option(None, "--max-seq-length", help="Tokens per text [the model's]."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after N steps (0: all epochs)."),
+    eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps [once per epoch]."),
+    save_steps: int | None = typer.Option(None, "--save-steps", help="Checkpoint every N steps [= --eval-steps]."),
+    metric: str | None = typer.Option(None, "--metric", help="Metric that picks the best checkpoint [auto]."),
+    keep_best: bool | None = typer.Option(None, "--keep-best/--keep-last", help="Ship the best checkpoint [best]."),
+    group_by_length: bool | None = typer.Option(
+        None, "--group-by-length/--no-group-by-length", help="Length-grouped batches (less padding) [on]."
+    ),
+    chunk_eval: bool | None = typer.Option(None, "--chunk-eval", help="Score long passages by their best chunk."),
+    precision: str | None = typer.Option(None, "--precision", help="auto|fp32|bf16|fp16 [auto: fp32 on CPU]."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of an interrupted run."),
+) -> None:
+    """Fine-tune a sentence-embedding model; the loss follows from the data's shape.
+
+    Examples: embedlab train --train pairs.jsonl -o my-model;  embedlab train recipe.toml --epochs 2
+    """
+    from embedlab.train.loading import parse_columns
+    from embedlab.train.recipe import load_recipe
+    from embedlab.train.trainer import print_result
+    from embedlab.train.trainer import train as run_training
+    from embedlab.utils.console import console, err_console
+
+    base = load_recipe(recipe) if recipe is not None else None
+    dual = dict(base.dual) if base is not None else {}
+    for key, value in {
+        "query_model": query_model,
+        "document_model": document_model,
+        "from_scratch": from_scratch,
+        "temperature": temperature,
+    }.items():
+        if value is not None:
+            dual[key] = value
+    effective = load_recipe(
+        recipe,
+        train=train,
+        eval=eval,
+        eval_split=eval_split,
+        split_by=split_by,
+        data_split=data_split,
+        output=output,
+        model=model,
+        format=fmt,
+        columns=parse_columns(columns) if columns else None,
+        loss=loss,
+        nli_as_triplets=nli_as_triplets,
+        guide_model=guide_model,
+        matryoshka_dims=_dims(matryoshka_dims),
+        mini_batch_size=mini_batch_size,
+        pooling=pooling,
+        architecture=architecture,
+        dual=dual or None,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=lr,
+        warmup_ratio=warmup_ratio,
+        weight_decay=weight_decay,
+        seed=seed,
+        max_seq_length=max_seq_length,
+        max_steps=max_steps,
+        eval_steps=eval_steps,
+        save_steps=save_steps,
+        metric=metric,
+        keep_best=keep_best,
+        group_by_length=group_by_length,
+        chunk_eval=chunk_eval,
+        precision=precision,
+    )
+    result = run_training(effective, console=err_console, resume=resume)
+    print_result(result, console)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add ``embedlab train`` to the main app."""
+    app.command("train", help="Fine-tune a sentence-embedding model (loss chosen from the data's shape).")(
+        train_command
+    )

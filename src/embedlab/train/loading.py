@@ -315,7 +315,10 @@ def _table_to_data(
             data["negative" if i == 1 else f"negative_{i}"] = col(c)
         shape: Shape = "triplets" if negatives else "pairs"
         ds = Dataset.from_dict(data)
-        return TrainingData(shape, ds, source, group_keys=list(data["positive"]), row_numbers=lines)
+        # Rows from one passage share a group (a doc_id column, as pairs-from-corpus writes): they never straddle splits.
+        group_col = next((c for c in ("doc_id", "group", "passage_id") if c in columns), None)
+        keys = [str(r.get(group_col)) for r in rows] if group_col else list(data["positive"])
+        return TrainingData(shape, ds, source, group_keys=keys, row_numbers=lines)
     text_col = pick["text"] if pick["text"] else (columns[0] if len(columns) == 1 else None)
     if want in (None, "text") and text_col:
         ds = Dataset.from_dict({"text": col(text_col)})

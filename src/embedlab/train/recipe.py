@@ -47,6 +47,7 @@ class Recipe:
         train: training data file or folder (JSONL, CSV/TSV, Parquet, JSON, IR JSON, STSB/SICK TSV, SNLI folder,
             saved HF dataset folder, or ``hf:NAME`` for a hub data set when online).
         eval: held-out evaluation data in the same kinds of format; when absent, ``eval_split`` of ``train`` is used.
+        data_split: split to read from SNLI/BEIR folders (``train``, ``dev``, ``test``) for ``train`` and ``eval``.
         eval_split: share of the training data held out for evaluation when ``eval`` is not given (0 disables).
         split_by: how the held-out share is carved: by ``doc`` (no passage in both splits), ``query`` or ``row``.
         output: output folder (model, recipe.toml, metrics.json, curves.csv, README.md, runs/).
@@ -75,6 +76,7 @@ class Recipe:
     model: str = "all-MiniLM-L6-v2"
     train: str | None = None
     eval: str | None = None
+    data_split: str | None = None
     eval_split: float = 0.1
     split_by: SplitBy = "doc"
     output: str = "embedlab-model"

@@ -257,12 +257,20 @@ def prepare(recipe: Recipe, console: Console | None = None) -> dict[str, Any]:
     """
     console = console or err_console
     train = load_training_data(
-        recipe.train, fmt=recipe.format, columns=recipe.columns, nli_as_triplets=recipe.nli_as_triplets
+        recipe.train,
+        fmt=recipe.format,
+        columns=recipe.columns,
+        nli_as_triplets=recipe.nli_as_triplets,
+        split=recipe.data_split,
     )
     ev: TrainingData | None = None
     if recipe.eval:
         ev = load_training_data(
-            recipe.eval, fmt="auto", columns=recipe.columns, nli_as_triplets=recipe.nli_as_triplets
+            recipe.eval,
+            fmt="auto",
+            columns=recipe.columns,
+            nli_as_triplets=recipe.nli_as_triplets,
+            split=recipe.data_split,
         )
     elif recipe.eval_split > 0 and train.shape != "text":
         train, ev = _split(train, recipe)

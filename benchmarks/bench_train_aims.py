@@ -1,0 +1,144 @@
+"""Benchmark: fine-tuning all-MiniLM-L6-v2 on aims_qa, against the base model and BM25.
+
+aims_qa (../shared/data/aims_qa/train_dataset.json): 594 questions about 297 ~2,000-character passages of a novel.
+Split by passage (no passage in two splits) into train / dev / test = 70 / 10 / 20 %; dev picks the best checkpoint,
+test is only used for the table. Rows: BM25 (bm25s), the base model, embedlab with plain MNRL, embedlab with MNRL on
+mined hard negatives (rank window 3..30, relative margin 5 %: the false-negative guards). Metric: NDCG@10 on test,
+each query searching the test passages. Prints the table and the whole run's time (target: under 20 minutes).
+
+Run: .venv/bin/python benchmarks/bench_train_aims.py [--epochs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data")) / "aims_qa" / "train_dataset.json"
+
+
+def ndcg_at_10(ranked: dict[str, list[str]], relevant: dict[str, set[str]]) -> float:
+    total = 0.0
+    for qid, docs in ranked.items():
+        rel = relevant[qid]
+        dcg = sum(1 / math.log2(r + 2) for r, d in enumerate(docs[:10]) if d in rel)
+        idcg = sum(1 / math.log2(r + 2) for r in range(min(10, len(rel))))
+        total += dcg / idcg
+    return total / len(ranked)
+
+
+def bm25_ndcg(test) -> float:
+    import bm25s
+
+    dids = list(test.corpus)
+    retriever = bm25s.BM25()
+    retriever.index(
+        bm25s.tokenize([test.corpus[d] for d in dids], stopwords="en", show_progress=False), show_progress=False
+    )
+    qids = list(test.queries)
+    res, _ = retriever.retrieve(
+        bm25s.tokenize([test.queries[q] for q in qids], stopwords="en", show_progress=False), k=10, show_progress=False
+    )
+    ranked = {q: [dids[i] for i in row] for q, row in zip(qids, res, strict=True)}
+    return ndcg_at_10(ranked, test.relevant_sets())
+
+
+def dense_ndcg(model, test) -> float:
+    dids = list(test.corpus)
+    qids = list(test.queries)
+    d = model.encode([test.corpus[x] for x in dids], batch_size=32, normalize_embeddings=True)
+    q = model.encode([test.queries[x] for x in qids], batch_size=32, normalize_embeddings=True)
+    order = (-(q @ d.T)).argsort(axis=1)[:, :10]
+    ranked = {qid: [dids[j] for j in row] for qid, row in zip(qids, order, strict=True)}
+    return ndcg_at_10(ranked, test.relevant_sets())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=float, default=3)
+    ap.add_argument("--max-seq-length", type=int, default=256)
+    args = ap.parse_args()
+    if not DATA.exists():
+        sys.exit(f"aims_qa not found at {DATA}")
+
+    from embedlab.data.mine_negatives import mine_negatives, write_rows
+    from embedlab.data.split import split_ir, write_ir_json
+    from embedlab.datasets import load_ir
+    from embedlab.models.resolve import load_sentence_model
+    from embedlab.train import Recipe, train
+    from embedlab.train.loading import ir_to_pairs
+
+    start = time.perf_counter()
+    ir = load_ir(DATA)
+    parts = split_ir(ir, {"train": 0.7, "dev": 0.1, "test": 0.2}, by="doc", seed=42)
+    for name, p in parts.items():
+        print(f"{name}: {len(p.queries)} queries, {len(p.corpus)} passages")
+    work = Path(tempfile.mkdtemp(prefix="bench-aims-"))
+    for name, p in parts.items():
+        write_ir_json(p, work / f"{name}.json")
+    test = parts["test"]
+    rows = []
+    t = time.perf_counter()
+    rows.append(("BM25 (bm25s)", bm25_ndcg(test), time.perf_counter() - t))
+    base = load_sentence_model("all-MiniLM-L6-v2", max_seq_length=args.max_seq_length)
+    t = time.perf_counter()
+    rows.append(("all-MiniLM-L6-v2 (base)", dense_ndcg(base, test), time.perf_counter() - t))
+
+    common = dict(
+        model="all-MiniLM-L6-v2",
+        eval=str(work / "dev.json"),
+        epochs=args.epochs,
+        max_seq_length=args.max_seq_length,
+        seed=42,
+        save_total_limit=1,
+    )
+    t = time.perf_counter()
+    res = train(Recipe(train=str(work / "train.json"), output=str(work / "mnrl"), **common))
+    model = load_sentence_model(str(work / "mnrl"))
+    rows.append((f"embedlab MNRL ({res.shipped})", dense_ndcg(model, test), time.perf_counter() - t))
+
+    t = time.perf_counter()
+    pairs = ir_to_pairs(parts["train"], "train").dataset
+    mined = mine_negatives(
+        pairs,
+        corpus=list(parts["train"].corpus.values()),
+        model=base,
+        kind="hard",
+        num_negatives=1,
+        range_min=3,
+        range_max=30,
+        relative_margin=0.05,
+        output_format="triplet",
+    )
+    write_rows(mined, str(work / "triplets.jsonl"))
+    print(f"mined {len(mined)} triplets from {len(pairs)} pairs in {time.perf_counter() - t:.0f} s")
+    res2 = train(Recipe(train=str(work / "triplets.jsonl"), output=str(work / "hardneg"), **common))
+    model2 = load_sentence_model(str(work / "hardneg"))
+    rows.append(
+        (f"embedlab MNRL + hard negatives ({res2.shipped})", dense_ndcg(model2, test), time.perf_counter() - t)
+    )
+
+    total = time.perf_counter() - start
+    print(f"\naims_qa test split (by passage): {len(test.queries)} queries over {len(test.corpus)} passages")
+    print("| system | NDCG@10 | time (s) |\n|---|---|---|")
+    for name, score, secs in rows:
+        print(f"| {name} | {score:.4f} | {secs:.0f} |")
+    print(
+        f"\nwhole run: {total / 60:.1f} min (target < 20 min); epochs {args.epochs:g}, max_seq_length {args.max_seq_length}"
+    )
+    print(
+        f"fine-tuned MNRL vs BM25: {rows[2][1] / rows[0][1]:.3f}x; hard negatives vs plain MNRL: {rows[3][1] / rows[2][1]:.3f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Negatives for (query, positive) training data, with guards against false negatives.
+
+A *hard negative* is a passage the current model ranks high for a query but that does not answer it; training on
+them teaches distinctions in-batch negatives never show. The danger is the *false negative*: an unlabeled passage
+that does answer the query (a duplicate, an overlapping chunk). The guards, as in sentence-transformers'
+``mine_hard_negatives`` (which this wraps for ``kind="hard"``):
+
+* ``range_min`` / ``range_max``: only take candidates ranked in this window (skip the top few, which are most
+  often unlabeled positives);
+* ``absolute_margin`` / ``relative_margin``: a negative must score at least this much (or this share) below the
+  positive;
+* ``max_score``: never take a candidate scoring above this;
+* ``cross_encoder``: rescore candidates with a cross-encoder before the margins apply.
+
+The classic three-way split of negatives is available too: ``easy`` (random passages), ``semi-hard`` (scoring below
+the positive but within ``semi_hard_window`` of it) and ``hard`` (the highest-ranked candidates that pass the guards).
+Output: triplets (one negative per row) or n-tuples (``negative_1..n`` columns), ready for ``embedlab train``.
+
+Example:
+    >>> out = mine_negatives(pairs, corpus=passages, model="all-MiniLM-L6-v2", range_min=3, range_max=30,
+    ...                      relative_margin=0.05, num_negatives=1)  # doctest: +SKIP
+    >>> out.column_names
+    ['anchor', 'positive', 'negative']
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, Literal
+
+from embedlab.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from datasets import Dataset
+
+NegativeKind = Literal["hard", "semi-hard", "easy"]
+OutputFormat = Literal["triplet", "n-tuple"]
+
+
+def _check(num_negatives: int, range_min: int, range_max: int | None, corpus_size: int) -> None:
+    if num_negatives < 1:
+        raise OptionError("--num-negatives", "must be at least 1")
+    if range_min < 0:
+        raise OptionError("--range-min", "must not be negative")
+    if range_max is not None and range_max - range_min < num_negatives:
+        raise OptionError("--range-max", f"the window {range_min}..{range_max} is smaller than --num-negatives")
+    if corpus_size < num_negatives + 1:
+        raise InputError(f"corpus of {corpus_size} passages is too small for {num_negatives} negatives per query")
+
+
+def _easy(dataset: Dataset, corpus: list[str], num_negatives: int, seed: int) -> list[list[str]]:
+    """Random passages that are not the row's positive (nor the query itself)."""
+    rng = random.Random(seed)
+    out = []
+    for anchor, positive in zip(dataset["anchor"], dataset["positive"], strict=True):
+        chosen: list[str] = []
+        while len(chosen) < num_negatives:
+            cand = corpus[rng.randrange(len(corpus))]
+            if cand not in (positive, anchor) and cand not in chosen:
+                chosen.append(cand)
+        out.append(chosen)
+    return out
+
+
+def _semi_hard(
+    dataset: Dataset,
+    corpus: list[str],
+    model: SentenceTransformer,
+    num_negatives: int,
+    window: float,
+    seed: int,
+    batch_size: int,
+) -> list[list[str] | None]:
+    """Negatives scoring below the positive but within ``window`` (cosine) of it: d(a,p) < d(a,n) < d(a,p) + window.
+
+    Written here because ``mine_hard_negatives`` only takes candidates at least a margin *below* the positive, not a
+    band just under it. Rows without such a candidate get None (dropped by the caller, and counted).
+    """
+    import numpy as np
+
+    rng = random.Random(seed)
+    anchors = list(dataset["anchor"])
+    positives = list(dataset["positive"])
+    a = model.encode(anchors, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    p = model.encode(positives, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    c = model.encode(corpus, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    pos_score = (a * p).sum(axis=1)
+    sims = a @ c.T
+    out: list[list[str] | None] = []
+    for i in range(len(anchors)):
+        band = np.where((sims[i] < pos_score[i]) & (sims[i] > pos_score[i] - window))[0].tolist()
+        band = [j for j in band if corpus[j] != positives[i]]
+        if len(band) < num_negatives:
+            out.append(None)
+            continue
+        out.append([corpus[j] for j in rng.sample(band, num_negatives)])
+    return out
+
+
+def mine_negatives(
+    dataset: Dataset,
+    *,
+    corpus: list[str] | None = None,
+    model: str | SentenceTransformer = "all-MiniLM-L6-v2",
+    kind: NegativeKind = "hard",
+    num_negatives: int = 1,
+    range_min: int = 0,
+    range_max: int | None = None,
+    absolute_margin: float | None = None,
+    relative_margin: float | None = None,
+    max_score: float | None = None,
+    cross_encoder: str | None = None,
+    semi_hard_window: float = 0.1,
+    sampling: Literal["top", "random"] = "top",
+    output_format: OutputFormat = "triplet",
+    seed: int = 42,
+    batch_size: int = 32,
+    verbose: bool = False,
+) -> Dataset:
+    """Add negatives to (anchor, positive) rows.
+
+    Args:
+        dataset: a ``datasets.Dataset`` with ``anchor`` and ``positive`` columns.
+        corpus: candidate passages; default: the distinct positives of ``dataset``.
+        model: the embedding model that ranks candidates (any model argument, or a loaded model).
+        kind: ``hard`` (top candidates passing the guards), ``semi-hard`` (just below the positive) or ``easy``
+            (random).
+        num_negatives: negatives per row.
+        range_min, range_max: rank window for hard candidates (0-based, before the guards apply).
+        absolute_margin: a hard negative scores at least this much below the positive.
+        relative_margin: a hard negative scores at most ``(1 - relative_margin)`` times the positive's score.
+        max_score: never take a candidate above this score.
+        cross_encoder: a cross-encoder model folder/name to rescore candidates (none ships offline).
+        semi_hard_window: the cosine band below the positive for ``semi-hard``.
+        sampling: ``top`` takes the highest-ranked candidates that pass, ``random`` samples among them.
+        output_format: ``triplet`` (one row per negative) or ``n-tuple`` (``negative_1..n`` columns).
+        seed: random seed (easy/semi-hard sampling, random strategy).
+        batch_size: encoding batch size.
+
+    Returns:
+        A ``datasets.Dataset`` of (anchor, positive, negative) or (anchor, positive, negative_1, ...) rows. Rows for
+        which no negative passes the guards are dropped (sentence-transformers reports how many).
+    """
+    from datasets import Dataset
+
+    for col in ("anchor", "positive"):
+        if col not in dataset.column_names:
+            raise InputError(f"pairs need an {col!r} column (have {', '.join(dataset.column_names)})")
+    if corpus is None:
+        corpus = list(dict.fromkeys(dataset["positive"]))
+    else:
+        corpus = list(dict.fromkeys(corpus))
+    _check(num_negatives, range_min, range_max, len(corpus))
+    if kind == "easy":
+        negs: list[list[str] | None] = list(_easy(dataset, corpus, num_negatives, seed))
+    else:
+        from embedlab.models.resolve import load_sentence_model
+
+        st_model = load_sentence_model(model) if isinstance(model, str) else model
+        if kind == "semi-hard":
+            negs = _semi_hard(dataset, corpus, st_model, num_negatives, semi_hard_window, seed, batch_size)
+        else:
+            from sentence_transformers.util import mine_hard_negatives
+
+            ce = None
+            if cross_encoder:
+                from sentence_transformers import CrossEncoder
+
+                from embedlab.models.resolve import resolve_model
+
+                ce = CrossEncoder(resolve_model(cross_encoder).path)
+            random.seed(seed)
+            import numpy as np
+            import torch
+
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+            return mine_hard_negatives(
+                dataset.select_columns(["anchor", "positive"]),
+                st_model,
+                anchor_column_name="anchor",
+                positive_column_name="positive",
+                corpus=corpus,
+                cross_encoder=ce,
+                range_min=range_min,
+                range_max=range_max,
+                max_score=max_score,
+                absolute_margin=absolute_margin,
+                relative_margin=relative_margin,
+                num_negatives=num_negatives,
+                sampling_strategy=sampling,
+                output_format=output_format,
+                batch_size=batch_size,
+                verbose=verbose,
+            )
+    rows: dict[str, list[str]] = {"anchor": [], "positive": []}
+    if output_format == "triplet":
+        rows["negative"] = []
+    else:
+        for k in range(1, num_negatives + 1):
+            rows[f"negative_{k}"] = []
+    for anchor, positive, ns in zip(dataset["anchor"], dataset["positive"], negs, strict=True):
+        if ns is None:
+            continue
+        if output_format == "triplet":
+            for n in ns:
+                rows["anchor"].append(anchor)
+                rows["positive"].append(positive)
+                rows["negative"].append(n)
+        else:
+            rows["anchor"].append(anchor)
+            rows["positive"].append(positive)
+            for k, n in enumerate(ns, 1):
+                rows[f"negative_{k}"].append(n)
+    return Dataset.from_dict(rows)
+
+
+def write_rows(dataset: Dataset, path: str, fmt: Literal["jsonl", "csv", "parquet"] | None = None) -> None:
+    """Write a data set as JSONL (default), CSV or Parquet, atomically, choosing by suffix when ``fmt`` is None."""
+    import json
+    from pathlib import Path
+
+    from embedlab.utils.atomic import atomic_open, atomic_path
+
+    p = Path(path)
+    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(p.suffix.lower(), "jsonl")
+    if fmt == "jsonl":
+        with atomic_open(p) as fh:
+            for row in dataset:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        with atomic_path(p) as tmp:
+            dataset.to_pandas().to_csv(tmp, index=False)
+    else:
+        with atomic_path(p) as tmp:
+            dataset.to_pandas().to_parquet(tmp, index=False)
+
+
+def summary(rows: Any) -> str:
+    """One line on a mined data set: rows and columns."""
+    return f"{len(rows)} rows, columns {', '.join(rows.column_names)}"
