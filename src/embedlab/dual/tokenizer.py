@@ -99,6 +99,70 @@ def train_wordpiece(
     )
 
 
+def tokenizer_cache_dir() -> Path:
+    """Where :func:`corpus_tokenizer` keeps tokenizers: ``$EMBEDLAB_CACHE/tokenizers``, else
+    ``$XDG_CACHE_HOME/embedlab/tokenizers`` (``~/.cache/embedlab/tokenizers``)."""
+    root = os.environ.get("EMBEDLAB_CACHE")
+    if root:
+        return Path(root).expanduser() / "tokenizers"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "embedlab" / "tokenizers"
+
+
+def corpus_tokenizer(
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 8000,
+    lowercase: bool = True,
+    max_length: int = 256,
+    min_frequency: int = 2,
+    cache: bool = True,
+) -> PreTrainedTokenizerBase:
+    """A WordPiece tokenizer for ``texts``: trained once, then reused for the same texts and settings.
+
+    The ``tokenizers`` trainer breaks ties between equally frequent merges in hash-map order, so two trainings on one
+    corpus can give different vocabularies. A from-scratch run that resumes from a checkpoint rebuilds its towers and
+    must get the very same token ids, so the tokenizer is cached under a hash of the corpus and settings
+    (:func:`tokenizer_cache_dir`).
+
+    Args:
+        texts: the corpus.
+        vocab_size, lowercase, max_length, min_frequency: as in :func:`train_wordpiece`.
+        cache: read and write the cache; False always trains afresh.
+
+    Example:
+        >>> corpus_tokenizer(texts).get_vocab() == corpus_tokenizer(texts).get_vocab()
+        True
+    """
+    import hashlib
+    import json
+
+    from transformers import AutoTokenizer
+
+    from embedlab.utils.atomic import atomic_dir
+
+    corpus = [t for t in texts if isinstance(t, str) and t.strip()]
+    settings = {"vocab_size": vocab_size, "lowercase": lowercase, "min_frequency": min_frequency, "v": 1}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for text in corpus:
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    folder = tokenizer_cache_dir() / digest.hexdigest()[:32]
+    if cache and (folder / "tokenizer.json").exists():
+        tok = AutoTokenizer.from_pretrained(str(folder))
+        tok.model_max_length = max_length
+        return tok
+    tok = train_wordpiece(
+        corpus, vocab_size=vocab_size, lowercase=lowercase, max_length=max_length, min_frequency=min_frequency
+    )
+    if cache:
+        try:
+            with atomic_dir(folder) as tmp:
+                tok.save_pretrained(str(tmp))
+        except OSError:  # a read-only cache only costs retraining next time
+            pass
+    return tok
+
+
 def _tokenizer_folder(path: Path) -> Path:
     """The folder holding the tokenizer files of a model folder (a sentence-transformers model may keep its
     Transformer module, and so its tokenizer, in a sub-folder such as ``0_Transformer`` or ``query_0_Transformer``)."""

@@ -112,7 +112,7 @@ def _scratch_towers(config: DualConfig, corpus: list[str] | None, info: DualBuil
     """Two from-scratch towers with one tokenizer and equal (independent) initial weights, as DPR starts both towers
     from one checkpoint."""
     from embedlab.dual.scratch import build_scratch_encoder, mlm_warmup, scratch_tower_modules
-    from embedlab.dual.tokenizer import load_tokenizer, train_wordpiece
+    from embedlab.dual.tokenizer import corpus_tokenizer, load_tokenizer
 
     texts = [t for t in (corpus or []) if isinstance(t, str) and t.strip()]
     if config.tokenizer:
@@ -121,7 +121,7 @@ def _scratch_towers(config: DualConfig, corpus: list[str] | None, info: DualBuil
     else:
         if not texts:
             raise OptionError("dual.tokenizer", "from scratch with no tokenizer needs a corpus to train one on")
-        tokenizer = train_wordpiece(
+        tokenizer = corpus_tokenizer(
             texts, vocab_size=config.vocab_size, lowercase=config.lowercase, max_length=config.max_length
         )
         info.tokenizer_source = "trained on corpus"
