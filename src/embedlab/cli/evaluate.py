@@ -1,9 +1,139 @@
-"""CLI for embedlab.evaluate (to be built)."""
+"""CLI for embedlab.evaluate: ``embedlab eval``, ``embedlab compare`` and ``embedlab report``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from embedlab.evaluate.results import Results
+
+_TASK_HELP = (
+    "A task as KIND:PATH, repeatable: retrieval:FILE|BEIR_DIR, sts:FILE, classification:FILE[,TEST_FILE], "
+    "clustering:FILE, mteb:NAME[=LOCAL_DATA]."
+)
+
+
+def print_table(results: Results, *, all_metrics: bool = False, title: str | None = None) -> None:
+    """Print results as a rich table, the best value of each quality column in bold green with a star."""
+    from rich.table import Table
+
+    from embedlab.evaluate.results import SPEED_COLUMNS, format_value
+    from embedlab.utils.console import console
+
+    metrics = "all" if all_metrics else "main"
+    header, rows = results.rows(metrics)
+    cols = results.columns(metrics)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for i, h in enumerate(header):
+        table.add_column(h.replace(" ", "\n", 1) if i else h, justify="left" if i == 0 else "right")
+    for row in rows:
+        cells = [str(row[0])]
+        for i, value in enumerate(row[1:]):
+            text = format_value(value)
+            if i < len(cols):
+                best = results.best(*cols[i])
+                if len(rows) > 1 and value is not None and value == best:
+                    text = f"[bold green]{text} ★[/bold green]"
+            else:
+                name = header[i + 1]
+                higher = SPEED_COLUMNS.get(name)
+                vals = [r[i + 1] for r in rows if isinstance(r[i + 1], (int, float))]
+                if higher is not None and len(vals) > 1 and value == (max(vals) if higher else min(vals)):
+                    text = f"[bold cyan]{text} ★[/bold cyan]"
+            cells.append(text)
+        table.add_row(*cells)
+    console.print(table)
+
+
+def eval_command(
+    models: list[str] = typer.Argument(
+        ..., help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
+    ),
+    task: list[str] | None = typer.Option(None, "--task", "-t", help=_TASK_HELP),
+    retrieval: list[Path] | None = typer.Option(None, "--retrieval", help="Retrieval data (IR JSON, BEIR, pairs)."),
+    sts: list[Path] | None = typer.Option(None, "--sts", help="Scored sentence pairs (STSB, SICK, CSV/JSONL)."),
+    classification: list[Path] | None = typer.Option(None, "--classification", help="Text + label table."),
+    clustering: list[Path] | None = typer.Option(None, "--clustering", help="Text + label table."),
+    mteb: list[str] | None = typer.Option(None, "--mteb", help="MTEB task NAME or NAME=LOCAL_DATA."),
+    output: Path = typer.Option(Path("results"), "--output", "-o", help="Results folder (JSON, CSV, Markdown)."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first N items of each task."),
+    speed: bool = typer.Option(True, "--speed/--no-speed", help="Measure throughput, latency, size."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse embeddings cached on disk."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Embedding cache folder."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1),
+    device: str | None = typer.Option(None, "--device", help="cpu, cuda, mps..."),
+    all_metrics: bool = typer.Option(
+        False, "--all-metrics", help="Show every metric, not only the main one per task."
+    ),
+) -> None:
+    """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side."""
+    from embedlab.evaluate import run_evaluation, save_results
+    from embedlab.utils.console import err_console
+
+    specs = list(task or [])
+    for kind, paths in (
+        ("retrieval", retrieval),
+        ("sts", sts),
+        ("classification", classification),
+        ("clustering", clustering),
+        ("mteb", mteb),
+    ):
+        specs += [f"{kind}:{p}" for p in paths or []]
+    results = run_evaluation(
+        models,
+        specs,
+        cache_dir=cache_dir,
+        use_cache=cache,
+        speed=speed,
+        batch_size=batch_size,
+        device=device,
+        limit=limit,
+        progress=lambda msg: err_console.print(f"[dim]{msg}[/dim]", highlight=False),
+    )
+    save_results(results, output)
+    print_table(results, all_metrics=all_metrics, title="embedlab eval")
+    err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
+
+
+def compare_command(
+    results: list[Path] = typer.Argument(..., help="Results folders (or results.json files) to merge."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the merged results to this folder."),
+    all_metrics: bool = typer.Option(False, "--all-metrics", help="Show every metric."),
+) -> None:
+    """Merge earlier results into one comparison table."""
+    from embedlab.evaluate import compare, save_results
+
+    merged = compare(list(results))
+    if output is not None:
+        save_results(merged, output)
+    print_table(merged, all_metrics=all_metrics, title="embedlab compare")
+
+
+def report_command(
+    results: list[Path] = typer.Argument(..., help="Results folders (merged when several)."),
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="The HTML file to write."),
+    training_run: list[Path] | None = typer.Option(
+        None, "--training-run", help="A training output folder with curves.csv (repeatable)."
+    ),
+    png: bool = typer.Option(True, "--png/--no-png", help="Also export each chart as PNG beside the report."),
+    title: str = typer.Option("embedlab evaluation report", "--title"),
+) -> None:
+    """Write one self-contained HTML report (opens offline) with tables, bar charts, speed and training curves."""
+    from embedlab.evaluate import build_report, compare
+    from embedlab.utils.console import err_console
+
+    merged = compare(list(results))
+    written = build_report(merged, output, training_runs=list(training_run or []), png=png, title=title)
+    err_console.print(f"report written to {output}", highlight=False)
+    for path in written.get("png", []):
+        err_console.print(f"  chart {path}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add ``eval``, ``compare`` and ``report`` to the main app."""
+    app.command("eval")(eval_command)
+    app.command("compare")(compare_command)
+    app.command("report")(report_command)

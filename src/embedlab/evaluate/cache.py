@@ -1,0 +1,145 @@
+"""Embedding cache on disk, keyed by model and text.
+
+Encoding is the slow part of evaluation. Each model gets a folder named after its fingerprint (path, file sizes and
+modification times, so retraining a model in place invalidates it); each text is keyed by the SHA-1 of its UTF-8
+bytes. A run encodes only texts it has not seen with that model and appends them as one new shard
+(``keys-<id>.npy`` + ``vecs-<id>.npy``), written atomically, so an interrupted run never corrupts the cache.
+
+:class:`CachedEncoder` also removes duplicates inside a call, so texts shared by several tasks are encoded once.
+
+Example:
+    >>> enc = CachedEncoder(load_encoder("all-MiniLM-L6-v2"), EmbeddingCache("~/.cache/embedlab/embeddings"))
+    >>> enc.encode(["hello"])  # encodes
+    >>> enc.encode(["hello"])  # read from disk
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embedlab.evaluate.encoders import Encoder
+from embedlab.utils.atomic import atomic_path
+
+
+def default_cache_dir() -> Path:
+    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``embeddings``."""
+    base = os.environ.get("EMBEDLAB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "embedlab"
+    )
+    return Path(base).expanduser() / "embeddings"
+
+
+def text_key(text: str) -> bytes:
+    """The 20-byte SHA-1 of a text: the cache key."""
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """A folder of embedding shards per model fingerprint.
+
+    Args:
+        root: the cache folder (created on first write).
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+        self._loaded: dict[str, dict[bytes, np.ndarray]] = {}
+
+    def _folder(self, fingerprint: str) -> Path:
+        return self.root / fingerprint
+
+    def table(self, fingerprint: str) -> dict[bytes, np.ndarray]:
+        """All cached vectors of one model, read once per process."""
+        if fingerprint not in self._loaded:
+            table: dict[bytes, np.ndarray] = {}
+            folder = self._folder(fingerprint)
+            if folder.is_dir():
+                for keys_file in sorted(folder.glob("keys-*.npy")):
+                    vec_file = keys_file.with_name("vecs-" + keys_file.name[5:])
+                    try:
+                        keys = np.load(keys_file)
+                        vecs = np.load(vec_file)
+                    except (OSError, ValueError):  # a shard from a crashed run without its partner: ignore it
+                        continue
+                    for k, v in zip(keys, vecs, strict=False):
+                        table[bytes(k)] = v
+            self._loaded[fingerprint] = table
+        return self._loaded[fingerprint]
+
+    def add(self, fingerprint: str, keys: list[bytes], vectors: np.ndarray) -> None:
+        """Store new vectors as one shard (the vectors file first, so a keys file always has its vectors)."""
+        if not keys:
+            return
+        folder = self._folder(fingerprint)
+        folder.mkdir(parents=True, exist_ok=True)
+        shard = uuid.uuid4().hex[:12]
+        key_arr = np.frombuffer(b"".join(keys), dtype="S20") if keys else np.zeros(0, dtype="S20")
+        # np.save appends .npy to names without it; write through file handles to keep the atomic temp names.
+        with atomic_path(folder / f"vecs-{shard}.npy") as tmp, open(tmp, "wb") as fh:
+            np.save(fh, vectors.astype(np.float32))
+        with atomic_path(folder / f"keys-{shard}.npy") as tmp, open(tmp, "wb") as fh:
+            np.save(fh, key_arr)
+        table = self.table(fingerprint)
+        for k, v in zip(keys, vectors, strict=False):
+            table[k] = v
+
+    def clear(self, fingerprint: str | None = None) -> None:
+        """Delete one model's cache, or all of it."""
+        import shutil
+
+        target = self._folder(fingerprint) if fingerprint else self.root
+        shutil.rmtree(target, ignore_errors=True)
+        self._loaded.clear()
+
+
+class CachedEncoder:
+    """An :class:`Encoder` that reads known texts from an :class:`EmbeddingCache` and encodes only the rest.
+
+    Attributes:
+        encoded: how many texts this object actually sent to the model (the rest came from the cache).
+    """
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None) -> None:
+        self.encoder = encoder
+        self.cache = cache
+        self.name = encoder.name
+        self.kind = encoder.kind
+        self.encoded = 0
+        self._memory: dict[bytes, np.ndarray] = {}
+
+    @property
+    def dim(self) -> int:
+        return self.encoder.dim
+
+    @property
+    def fingerprint(self) -> str:
+        return self.encoder.fingerprint
+
+    def info(self) -> dict[str, Any]:
+        return self.encoder.info()
+
+    def encode(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+        """Embeddings of ``texts`` in order; each distinct text is encoded at most once per model."""
+        keys = [text_key(t) for t in texts]
+        table = self.cache.table(self.fingerprint) if self.cache is not None else self._memory
+        missing: dict[bytes, str] = {}
+        for k, t in zip(keys, texts, strict=False):
+            if k not in table and k not in missing:
+                missing[k] = t
+        if missing:
+            new = self.encoder.encode(list(missing.values()), batch_size=batch_size)
+            self.encoded += len(missing)
+            if self.cache is not None:
+                self.cache.add(self.fingerprint, list(missing), new)
+            else:
+                for k, v in zip(missing, new, strict=False):
+                    table[k] = v
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([table[k] for k in keys]).astype(np.float32, copy=False)

@@ -1,0 +1,262 @@
+"""Run several models on several tasks in one go.
+
+The runner first reads and validates every task's data (so a bad file fails before any model is loaded), then, per
+model: loads it once, gathers the texts of all tasks, encodes each distinct text once (through the on-disk cache, so
+a repeated run encodes nothing), scores every task on those embeddings, measures speed, and frees the model.
+
+Task specs are ``KIND:PATH`` strings (or :class:`TaskSpec`):
+
+* ``retrieval:aims_qa/train_dataset.json`` (IR JSON, BEIR folder, query/passage pairs);
+* ``sts:stsb/sts-dev.csv`` (STS Benchmark, SICK, CSV/JSONL with a score);
+* ``classification:banking77/train.csv`` (text + label; split 70/30 stratified unless ``TRAIN,TEST`` are given);
+* ``clustering:banking77/train.csv`` (text + label);
+* ``mteb:Banking77Classification`` or ``mteb:Banking77Classification=banking77/train.csv`` (local data).
+
+Example:
+    >>> res = run_evaluation(["all-MiniLM-L6-v2", "glove-6B-50d"], ["sts:stsb/sts-dev.csv"])
+    >>> res.scores["glove-6B-50d"]["sts-dev"]["spearman_cosine"]
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from embedlab.errors import OptionError
+from embedlab.evaluate.results import Results
+
+TaskKind = Literal["retrieval", "sts", "classification", "clustering", "mteb"]
+TASK_KINDS: tuple[TaskKind, ...] = ("retrieval", "sts", "classification", "clustering", "mteb")
+
+
+@dataclass
+class TaskSpec:
+    """One task: its kind, its data and a name for tables.
+
+    Attributes:
+        kind: retrieval, sts, classification, clustering or mteb.
+        path: the data file/folder (for mteb: local data or None).
+        name: the column name in results (default: the file's stem, or the MTEB task name).
+        test_path: a separate test file for classification.
+        mteb_task: the MTEB task name.
+        limit: use only the first N items (pairs, queries, texts) for quick runs.
+    """
+
+    kind: TaskKind
+    path: str | None = None
+    name: str = ""
+    test_path: str | None = None
+    mteb_task: str | None = None
+    limit: int | None = None
+    data: Any = field(default=None, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def parse(cls, spec: str, *, limit: int | None = None) -> TaskSpec:
+        """Parse ``KIND:PATH`` (``classification:TRAIN,TEST``; ``mteb:NAME[=PATH]``).
+
+        Example:
+            >>> TaskSpec.parse("sts:stsb/sts-dev.csv").name
+            'sts-dev'
+        """
+        if ":" not in spec:
+            raise OptionError("--task", f"{spec!r} is not KIND:PATH (kinds: {', '.join(TASK_KINDS)})")
+        kind, rest = spec.split(":", 1)
+        if kind not in TASK_KINDS:
+            raise OptionError("--task", f"unknown task kind {kind!r} in {spec!r} (kinds: {', '.join(TASK_KINDS)})")
+        if kind == "mteb":
+            name, _, path = rest.partition("=")
+            return cls("mteb", path or None, name=name, mteb_task=name, limit=limit)
+        test = None
+        if kind == "classification" and "," in rest:
+            rest, test = rest.split(",", 1)
+        name = Path(rest).stem if Path(rest).suffix else Path(rest).name
+        return cls(kind, rest, name=name, test_path=test, limit=limit)  # type: ignore[arg-type]
+
+
+def load_task_data(spec: TaskSpec) -> TaskSpec:
+    """Read and validate a task's data (raises :class:`InputError` naming file and row); returns the spec with
+    ``data`` filled in."""
+    from embedlab import datasets as D
+
+    n = spec.limit
+    if spec.kind == "retrieval":
+        ds = D.load_ir(spec.path)  # type: ignore[arg-type]
+        if n:
+            keep = list(ds.queries)[:n]
+            ds = D.IRDataset({q: ds.queries[q] for q in keep}, ds.corpus, {q: ds.relevant[q] for q in keep}, ds.name)
+        spec.data = ds
+    elif spec.kind == "sts":
+        pairs = D.load_scored_pairs(spec.path)  # type: ignore[arg-type]
+        spec.data = pairs.subset(n) if n else pairs
+    elif spec.kind in ("classification", "clustering"):
+        texts, labels = D.load_labeled_texts(spec.path)  # type: ignore[arg-type]
+        if spec.kind == "clustering":
+            spec.data = _take_stratified(texts, labels, n) if n else (texts, labels)
+        elif spec.test_path:
+            spec.data = ((texts, labels), D.load_labeled_texts(spec.test_path))
+        else:
+            from embedlab.evaluate.classification import split_train_test
+
+            train, test = split_train_test(texts, labels)
+            if n:
+                test = _take_stratified(*test, n)
+            spec.data = (train, test)
+    elif spec.kind == "mteb":
+        from embedlab.evaluate.mteb_tasks import check_local_data, get_task
+
+        get_task(spec.mteb_task or spec.name)
+        spec.data = check_local_data(spec.mteb_task or spec.name, spec.path) if spec.path else None
+    return spec
+
+
+def _take_stratified(texts: list[str], labels: list[str], n: int) -> tuple[list[str], list[str]]:
+    if n >= len(texts):
+        return texts, labels
+    from sklearn.model_selection import train_test_split
+
+    _, x, _, y = train_test_split(texts, labels, test_size=n, random_state=42, stratify=labels)
+    return list(x), list(y)
+
+
+def task_texts(spec: TaskSpec) -> list[str]:
+    """Every text a task will encode."""
+    d = spec.data
+    if spec.kind == "retrieval":
+        return [*d.queries.values(), *d.corpus.values()]
+    if spec.kind == "sts":
+        return [*d.sentence1, *d.sentence2]
+    if spec.kind == "classification":
+        (xtr, _), (xte, _) = d
+        return [*(xtr[i] for i in _few_shot_pool(spec)), *xte]
+    if spec.kind == "clustering":
+        return list(d[0])
+    return []
+
+
+def _few_shot_pool(spec: TaskSpec) -> list[int]:
+    """Indices of the training texts drawn by any of MTEB's experiments (sorted)."""
+    from embedlab.evaluate.classification import undersample_indices
+
+    if "pool" not in spec.cache:
+        spec.cache["pool"] = sorted(set().union(*undersample_indices(spec.data[0][1])))
+    return spec.cache["pool"]
+
+
+def score_task(spec: TaskSpec, embed: Callable[[list[str]], np.ndarray], model: Any = None) -> dict[str, float]:
+    """Score one task given a function from texts to (cached) embeddings."""
+    from embedlab.evaluate import classification, clustering, retrieval, similarity
+
+    d = spec.data
+    if spec.kind == "retrieval":
+        return retrieval.retrieval_metrics(d, embed(list(d.queries.values())), embed(list(d.corpus.values())))
+    if spec.kind == "sts":
+        return similarity.similarity_metrics(embed(d.sentence1), embed(d.sentence2), d.scores)
+    if spec.kind == "classification":
+        (xtr, ytr), (xte, yte) = d
+        # Like MTEB, encode only the training texts some experiment draws (a few per label), not the whole pool.
+        pool = _few_shot_pool(spec)
+        train_emb = np.zeros((len(xtr), embed(xtr[:1]).shape[1]), dtype=np.float32)
+        train_emb[pool] = embed([xtr[i] for i in pool])
+        return classification.classification_metrics(train_emb, ytr, embed(xte), yte)
+    if spec.kind == "clustering":
+        return clustering.clustering_metrics(embed(d[0]), d[1])
+    from embedlab.evaluate.mteb_tasks import run_mteb_task
+
+    if model is None:
+        raise OptionError("--task mteb", "MTEB tasks need a sentence-transformers model, not averaged word vectors")
+    return run_mteb_task(model, spec.mteb_task or spec.name, data=spec.data)
+
+
+def run_evaluation(
+    models: Sequence[str],
+    tasks: Sequence[str | TaskSpec],
+    *,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    speed: bool = True,
+    batch_size: int = 32,
+    device: str | None = None,
+    limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Results:
+    """Evaluate every model on every task.
+
+    Args:
+        models: model arguments (sentence-transformers folders, aliases, hub ids, word-vector models). A training
+            run folder (with ``curves.csv``) is recorded so the report can plot its curves.
+        tasks: ``KIND:PATH`` strings or :class:`TaskSpec`.
+        cache_dir: embedding cache folder (default ``~/.cache/embedlab/embeddings``).
+        use_cache: False encodes everything afresh and writes nothing.
+        speed: also measure throughput, latency and size.
+        batch_size: encoding batch size.
+        device: torch device for transformer models.
+        limit: use only the first N items of each task (quick runs).
+        progress: called with a line of text at each step (the CLI prints it).
+
+    Example:
+        >>> run_evaluation(["all-MiniLM-L6-v2"], ["retrieval:aims_qa/train_dataset.json"]).to_markdown()
+    """
+    from embedlab.evaluate.cache import CachedEncoder, EmbeddingCache
+    from embedlab.evaluate.encoders import SentenceEncoder, load_encoder
+    from embedlab.evaluate.speed import measure_speed
+    from embedlab.models.resolve import resolve_model
+
+    say = progress or (lambda _msg: None)
+    if not models:
+        raise OptionError("MODEL", "give at least one model")
+    if not tasks:
+        raise OptionError("--task", "give at least one task (e.g. --task sts:stsb/sts-dev.csv)")
+    specs = [t if isinstance(t, TaskSpec) else TaskSpec.parse(t, limit=limit) for t in tasks]
+    names = [s.name for s in specs]
+    for s in specs:  # two files with one stem get distinct columns
+        if names.count(s.name) > 1:
+            s.name = f"{s.kind}:{s.name}"
+    # Validate all data and resolve all models before loading any model.
+    for s in specs:
+        say(f"reading {s.kind} data {s.path or s.mteb_task}")
+        load_task_data(s)
+    for m in models:
+        resolve_model(m)
+
+    results = Results()
+    for s in specs:
+        results.tasks[s.name] = {"kind": s.kind, "path": s.path, "size": len(task_texts(s)), "mteb_task": s.mteb_task}
+    cache = EmbeddingCache(cache_dir) if use_cache else None
+    for m in models:
+        say(f"loading {m}")
+        t0 = time.perf_counter()
+        encoder = load_encoder(m, device=device)
+        cached = CachedEncoder(encoder, cache)
+        texts = list(dict.fromkeys(t for s in specs for t in task_texts(s)))
+        say(f"{m}: encoding {len(texts)} distinct texts")
+        t_enc = time.perf_counter()
+        cached.encode(texts, batch_size=batch_size)
+        encode_s = time.perf_counter() - t_enc
+        info: dict[str, Any] = {"encoded": cached.encoded, "cached": len(texts) - cached.encoded}
+        embed = partial(cached.encode, batch_size=batch_size)
+        st_model = encoder.model if isinstance(encoder, SentenceEncoder) else None
+        for s in specs:
+            say(f"{m}: scoring {s.name}")
+            results.add(m, s.name, score_task(s, embed, st_model))
+        if speed:
+            say(f"{m}: measuring speed")
+            info.update(measure_speed(encoder, texts, batch_size=batch_size))
+        else:
+            info.update(encoder.info())
+        resolved = Path(resolve_model(m).path)
+        if (resolved / "curves.csv").exists():
+            info["training_run"] = str(resolved)
+        info["encode_s"] = round(encode_s, 2)
+        info["total_s"] = round(time.perf_counter() - t0, 2)
+        results.models[m] = info
+        del encoder, cached, embed, st_model
+        gc.collect()
+    return results
