@@ -171,12 +171,10 @@ def _wiki_documents(path: Path) -> Iterator[str]:
                 if plain.lstrip().lower().startswith("#redirect") or len(plain.split()) < wc.ARTICLE_MIN_WORDS:
                     continue
                 yield plain
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, ValueError) as exc:  # ValueError: gensim's "not a MediaWiki namespace"
         raise InputError(f"cannot read as a Wikipedia XML dump ({exc})", path=path) from exc
-    except Exception as exc:  # xml.etree.ElementTree.ParseError and friends
-        if type(exc).__name__ == "ParseError":
-            raise InputError(f"malformed Wikipedia XML ({exc})", path=path) from exc
-        raise
+    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
+        raise InputError(f"malformed Wikipedia XML ({exc})", path=path) from exc
 
 
 def iter_documents(

@@ -620,6 +620,13 @@ def evaluate(
     """
     from embedlab.words.vectors import load_vectors
 
+    if restrict_vocab < 1:
+        raise OptionError("--restrict-vocab", f"must be at least 1, got {restrict_vocab}")
+    # Check every file before loading the model: a typo should fail in a second, not after loading 400k vectors.
+    for a in analogies:
+        read_analogies(a, case_insensitive=case_insensitive, strict=strict)
+    for p in pairs:
+        read_word_pairs(p, case_insensitive=case_insensitive, strict=strict)
     kv = load_vectors(model)
     options = {"restrict_vocab": restrict_vocab, "case_insensitive": case_insensitive, "dummy4unknown": dummy4unknown}
     return EvaluationReport(

@@ -112,7 +112,20 @@ def _from_arrays(words: list[str], vectors) -> KeyedVectors:
     return kv
 
 
+# The last GloVe .npy folder loaded: (folder, mtime) -> vectors. Loading 400k words takes seconds; notebooks and
+# the CLI tests load the alias again and again. Vectors are read-only in use (queries, evaluation, plots).
+_NPY_CACHE: dict[tuple[str, float], KeyedVectors] = {}
+
+
 def _load_glove_npy(folder: Path) -> KeyedVectors:
+    key = (str(folder.resolve()), max(p.stat().st_mtime for p in folder.iterdir()))
+    if key not in _NPY_CACHE:
+        _NPY_CACHE.clear()
+        _NPY_CACHE[key] = _read_glove_npy(folder)
+    return _NPY_CACHE[key]
+
+
+def _read_glove_npy(folder: Path) -> KeyedVectors:
     import numpy as np
 
     npys = sorted(folder.glob("*.npy"))

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlab.errors import InputError, OptionError
+from embedlab.words import Corpus, Preprocessor, TrainOptions, load_vectors, similar, train_vectors
+
+
+def test_neighbours_of_a_frequent_word_are_sensible(lee_model) -> None:
+    # The Lee corpus is 300 news stories of 2001: "bin" always comes as "Osama bin Laden", and Israeli and
+    # Palestinian go together.
+    neighbours = [w for w, _ in similar(lee_model.kv, "bin", topn=10)]
+    assert "osama" in neighbours[:3]
+    assert "laden" in neighbours
+    assert "palestinian" in [w for w, _ in similar(lee_model.kv, "israeli", topn=3)]
+    assert lee_model.kv.similarity("israeli", "palestinian") > lee_model.kv.similarity("israeli", "cricket")
+
+
+def test_output_folder_and_run_json(lee_model) -> None:
+    folder = lee_model.path
+    names = {p.name for p in folder.iterdir()}
+    assert {"vectors.kv", "vectors.txt", "vectors.bin", "vocab.tsv", "run.json"} <= names
+    assert not any(n.endswith(".tmp") or n == "tokens.txt" for n in names)
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["vocab_size"] == lee_model.vocab_size == len(lee_model.kv)
+    assert run["corpus"]["documents"] == 300
+    assert run["corpus"]["tokens"] == lee_model.stats.tokens > 10_000
+    assert run["options"]["dim"] == 32 and run["options"]["workers"] == 1
+    assert run["preprocess"]["stopword_list"] == "gensim"
+    assert run["train_seconds"] > 0
+    first = (folder / "vocab.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t")
+    assert first[0] == lee_model.kv.index_to_key[0] and int(first[1]) > 100
+
+
+@pytest.mark.slow
+def test_fixed_seed_single_worker_is_bit_for_bit_reproducible(tmp_path: Path, lee_corpus: Path, lee_model) -> None:
+    options = TrainOptions(dim=32, epochs=10, min_count=3, workers=1, seed=42)
+    again = train_vectors(
+        Corpus([lee_corpus]),
+        tmp_path / "again",
+        options,
+        preprocessor=Preprocessor(stopwords="gensim"),
+        progress=False,
+    )
+    assert again.kv.index_to_key == lee_model.kv.index_to_key
+    assert np.array_equal(again.kv.vectors, lee_model.kv.vectors)
+    other = train_vectors(
+        Corpus([lee_corpus]),
+        tmp_path / "other",
+        TrainOptions(dim=32, epochs=1, min_count=3, workers=1, seed=7),
+        preprocessor=Preprocessor(stopwords="gensim"),
+        progress=False,
+    )
+    assert not np.array_equal(other.kv.vectors[:10], lee_model.kv.vectors[:10])
+
+
+def test_cbow_and_fasttext(tmp_path: Path, lee_corpus: Path) -> None:
+    corpus = Corpus([lee_corpus], limit=100)
+    cbow = train_vectors(
+        corpus, tmp_path / "cbow", TrainOptions(algorithm="cbow", dim=16, epochs=2, workers=1), progress=False
+    )
+    assert cbow.run["options"]["algorithm"] == "cbow" and cbow.vocab_size > 100
+    train_vectors(
+        corpus,
+        tmp_path / "ft",
+        TrainOptions(algorithm="fasttext", dim=16, epochs=2, workers=1, buckets=20_000, export=()),
+        progress=False,
+    )
+    assert not (tmp_path / "ft" / "vectors.txt").exists()
+    kv = load_vectors(tmp_path / "ft")
+    assert kv["unseenwordzzz"].shape == (16,)  # n-grams give every word a vector
+
+
+def test_empty_corpus(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty corpus"):
+        train_vectors(Corpus([empty]), tmp_path / "out", TrainOptions(workers=1), progress=False)
+    stop_only = tmp_path / "stop.txt"
+    stop_only.write_text("the of and 123 !!!\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no tokens"):
+        train_vectors(Corpus([stop_only]), tmp_path / "out", TrainOptions(workers=1), progress=False)
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_min_count_too_high(tmp_path: Path, lee_corpus: Path) -> None:
+    with pytest.raises(InputError, match="lower --min-count"):
+        train_vectors(
+            Corpus([lee_corpus], limit=5), tmp_path / "out", TrainOptions(min_count=10_000, workers=1), progress=False
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"algorithm": "glove"}, "--algorithm"),
+        ({"dim": 0}, "--dim"),
+        ({"window": 0}, "--window"),
+        ({"epochs": 0}, "--epochs"),
+        ({"negative": 0}, "--negative"),
+        ({"sample": 2.0}, "--sample"),
+        ({"workers": 0}, "--workers"),
+        ({"export": ("csv",)}, "--export"),
+    ],
+)
+def test_bad_training_options(kwargs: dict, option: str) -> None:
+    with pytest.raises(OptionError, match=option):
+        TrainOptions(**kwargs).validate()
