@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,7 @@ class LocalIndex:
         self.bm25: Any = None
         self._dirty: set[str] = {"vectors", "chunks", "deleted", "hnsw", "bm25"}
         self._mask_cache: OrderedDict[tuple[Condition, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     # ----------------------------------------------------------------------------------------------- building
     def _new_ann(self) -> Any:
@@ -205,15 +207,17 @@ class LocalIndex:
     def allowed(self, conditions: Sequence[Condition]) -> np.ndarray | None:
         """Rows a search may return (live and passing the filters), or None when every row may."""
         key = tuple(conditions)
-        if key in self._mask_cache:
-            self._mask_cache.move_to_end(key)
-            return self._mask_cache[key]
+        with self._lock:  # the server searches from several threads
+            if key in self._mask_cache:
+                self._mask_cache.move_to_end(key)
+                return self._mask_cache[key]
         if not conditions and not self.deleted.any():
             return None
         mask = ~self.deleted & filter_mask(self.metadata, conditions)
-        self._mask_cache[key] = mask
-        if len(self._mask_cache) > 64:  # bounded: one entry per distinct filter recently used
-            self._mask_cache.popitem(last=False)
+        with self._lock:
+            self._mask_cache[key] = mask
+            if len(self._mask_cache) > 64:  # bounded: one entry per distinct filter recently used
+                self._mask_cache.popitem(last=False)
         return mask
 
     def dense(

@@ -1,0 +1,113 @@
+"""Micro-batching: concurrent requests share one forward pass of the model.
+
+A transformer embeds 32 texts in little more time than 1 (the matrix products are wider, not more numerous), so a
+service that embeds each request on its own wastes most of the CPU under load. A :class:`MicroBatcher` queues the
+texts of concurrent requests, waits at most ``max_wait_ms`` for more to arrive, embeds up to ``max_batch`` texts in
+one call on a worker thread (the event loop keeps accepting requests meanwhile), and hands each request its rows.
+
+Example:
+    >>> batcher = MicroBatcher(lambda texts: model.encode(texts), max_batch=64, max_wait_ms=5)
+    >>> vectors = await batcher.submit(["a query", "another"])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class BatchStats:
+    """Counters for monitoring: calls to the model, texts embedded, largest batch."""
+
+    batches: int = 0
+    texts: int = 0
+    requests: int = 0
+    largest: int = 0
+
+
+class MicroBatcher:
+    """Collect texts from concurrent callers into batches for one function.
+
+    Args:
+        fn: embeds a list of texts, returning one row per text.
+        max_batch: most texts per call (a single larger request is still served whole, in one call).
+        max_wait_ms: how long the first request of a batch waits for company.
+    """
+
+    def __init__(
+        self, fn: Callable[[list[str]], np.ndarray], *, max_batch: int = 64, max_wait_ms: float = 5.0
+    ) -> None:
+        self.fn = fn
+        self.max_batch = max_batch
+        self.max_wait = max_wait_ms / 1000.0
+        self.stats = BatchStats()
+        self._queue: asyncio.Queue[tuple[list[str], asyncio.Future[np.ndarray]]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        # One thread: the model runs one batch at a time (torch parallelises inside the batch).
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedlab-batch")
+
+    def start(self) -> None:
+        """Start the worker on the running event loop (idempotent)."""
+        if self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the worker; pending requests get a cancellation."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def submit(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` as part of the next batch; returns their rows in order."""
+        self.start()
+        assert self._queue is not None
+        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        await self._queue.put((list(texts), future))
+        return await future
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            size = len(first[0])
+            deadline = time.monotonic() + self.max_wait
+            while size < self.max_batch:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), timeout)
+                except asyncio.TimeoutError:
+                    break
+                batch.append(item)
+                size += len(item[0])
+            texts = [t for item, _ in batch for t in item]
+            try:
+                rows = await loop.run_in_executor(self._executor, self.fn, texts)
+            except Exception as exc:  # hand the error to every waiting request; keep serving
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self.stats.batches += 1
+            self.stats.texts += len(texts)
+            self.stats.requests += len(batch)
+            self.stats.largest = max(self.stats.largest, len(texts))
+            offset = 0
+            for item, future in batch:
+                if not future.done():
+                    future.set_result(rows[offset : offset + len(item)])
+                offset += len(item)
