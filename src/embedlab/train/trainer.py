@@ -237,6 +237,27 @@ def _progress_callback(console: Console) -> Any:
     return RichProgressCallback()
 
 
+def _check_batch(tr: TrainingData, recipe: Recipe, batch_size: int, loss_name: str) -> None:
+    """In-batch-negative losses need at least a batch of rows with distinct texts; say so before training."""
+    from embedlab.train.losses import IN_BATCH_NEGATIVES
+
+    if loss_name not in IN_BATCH_NEGATIVES:
+        return
+    if len(tr) < batch_size:
+        raise InputError(
+            f"only {len(tr)} training rows for batch size {batch_size}: too small for in-batch negatives; "
+            "lower --batch-size or add data",
+            path=recipe.train,
+        )
+    distinct = len(set(tr.dataset["positive"]))
+    if distinct < batch_size:
+        raise InputError(
+            f"only {distinct} distinct positives for batch size {batch_size}: batches would repeat texts "
+            "(false in-batch negatives); lower --batch-size or add data",
+            path=recipe.train,
+        )
+
+
 def _quiet_progress_bars() -> None:
     import contextlib
 
@@ -331,6 +352,9 @@ def train(
         else recipe.loss
     )
     loss_name = resolve_loss_name(tr.shape, requested)
+    _check_batch(tr, recipe, recipe.batch_size or default_hparams(loss_name, n_params=0).batch_size, loss_name)
+    if resume and last_checkpoint(ckpt_dir) is None:
+        raise OptionError("--resume", f"no complete checkpoint in {ckpt_dir} to resume from")
 
     # 2. model, defaults, loss
     device, bf16, fp16 = _device_and_precision(recipe)
@@ -369,20 +393,6 @@ def train(
     )
     batch_size = effective.batch_size
     assert batch_size is not None
-    if choice.no_duplicates and len(tr) < batch_size:
-        raise InputError(
-            f"only {len(tr)} training rows for batch size {batch_size}: too small for in-batch negatives; "
-            "lower --batch-size or add data",
-            path=recipe.train,
-        )
-    if choice.no_duplicates:
-        distinct = len({t for c in tr.columns for t in tr.dataset[c]})
-        if distinct < 2 * batch_size and tr.columns[:2] == ["anchor", "positive"]:
-            raise InputError(
-                f"only {distinct} distinct texts for batch size {batch_size}: too few for in-batch negatives",
-                path=recipe.train,
-            )
-
     # truncation at the start of training and evaluation
     trunc_lines = []
     for where, d in (("training data", tr), ("evaluation data", ev)):
