@@ -37,6 +37,12 @@ def corpus() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def corpus_docs():
+    """The small corpus as document dicts."""
+    return corpus()
+
+
+@pytest.fixture(scope="session")
 def corpus_texts():
     """(id, text, year, lang, topic) of the small corpus."""
     return TEXTS

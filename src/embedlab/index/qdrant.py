@@ -225,13 +225,18 @@ class QdrantStore:
         by_id = {str(p.id): p.vector["dense"] for p in points}
         return np.asarray([by_id[point_id(i)] for i in ids], dtype=np.float32)
 
+    def _params(self, exact: bool) -> Any:
+        from qdrant_client import models
+
+        # local mode always searches exactly (and warns about search parameters)
+        return models.SearchParams(exact=True) if exact and self.settings.get("url") else None
+
     def _hits(self, response: Any) -> list[tuple[str, float]]:
         return [(p.payload["id"], float(p.score)) for p in response.points]
 
     def dense(
         self, query: np.ndarray, k: int, conditions: Sequence[Condition] = (), *, exact: bool = False
     ) -> list[tuple[str, float]]:
-        from qdrant_client import models
 
         response = self.client.query_points(
             self.collection,
@@ -239,7 +244,7 @@ class QdrantStore:
             using="dense",
             limit=k,
             query_filter=to_qdrant(conditions),
-            search_params=models.SearchParams(exact=exact),
+            search_params=self._params(exact),
             with_payload=["id"],
         )
         return self._hits(response)
@@ -285,9 +290,7 @@ class QdrantStore:
         if mode == "hybrid" and fusion == "rrf" and mmr_lambda is None:
             dense_q = np.asarray(query_vector, dtype=np.float32).tolist()
             prefetch = [
-                models.Prefetch(
-                    query=dense_q, using="dense", limit=depth, filter=flt, params=models.SearchParams(exact=exact)
-                )
+                models.Prefetch(query=dense_q, using="dense", limit=depth, filter=flt, params=self._params(exact))
             ]
             sparse = self._sparse_query(query)
             if sparse.indices:
