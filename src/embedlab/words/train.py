@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -157,11 +158,18 @@ class TrainResult:
 
 
 def write_token_file(
-    documents: Iterable[str], preprocessor: Preprocessor, path: str | os.PathLike[str], *, progress=None, task=None
+    documents: Iterable[str],
+    preprocessor: Preprocessor,
+    path: str | os.PathLike[str],
+    *,
+    counts: Counter[str] | None = None,
+    progress=None,
+    task=None,
 ) -> CorpusStats:
     """Preprocess documents into a token file (one sentence per line, tokens separated by a space).
 
-    This is gensim's ``LineSentence`` format, what its ``corpus_file`` training mode reads.
+    This is gensim's ``LineSentence`` format, what its ``corpus_file`` training mode reads. With ``counts``, word
+    frequencies are counted on the way (so gensim need not scan the file again to build its vocabulary).
 
     Example:
         >>> write_token_file(Corpus(["a.txt"]), Preprocessor(), "tokens.txt").tokens
@@ -178,6 +186,9 @@ def write_token_file(
             if sents:
                 stats.sentences += len(sents)
                 stats.tokens += sum(map(len, sents))
+                if counts is not None:
+                    for sent in sents:
+                        counts.update(sent)
                 fh.write("\n".join(" ".join(s) for s in sents))
                 fh.write("\n")
             if progress is not None:
@@ -281,12 +292,16 @@ def train_vectors(
         bar = _progress(console) if progress else nullcontext()
         with bar as prog:
             task = prog.add_task("preprocess", total=None, info="") if progress else None
-            stats = write_token_file(corpus, preprocessor, token_file, progress=prog, task=task)
+            counts: Counter[str] = Counter()
+            stats = write_token_file(corpus, preprocessor, token_file, counts=counts, progress=prog, task=task)
             if stats.tokens == 0:
                 what = "no documents" if stats.documents == 0 else f"{stats.documents} documents but no tokens"
                 raise InputError(f"empty corpus: {what} after preprocessing")
             model = _make_model(options)
-            model.build_vocab(corpus_file=str(token_file))
+            # The vocabulary from the counts made while preprocessing: the same words, counts and order (first
+            # occurrence breaks ties) as gensim's own scan of the token file, without reading it once more.
+            model.build_vocab_from_freq(dict(counts), corpus_count=stats.sentences)
+            model.corpus_total_words = stats.tokens
             if len(model.wv) == 0:
                 raise InputError(
                     f"no word occurs {options.min_count} times or more in the corpus ({stats.tokens} tokens); "
