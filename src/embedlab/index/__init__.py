@@ -44,7 +44,7 @@ from embedlab.index.manifest import (
     read_manifest,
     write_manifest,
 )
-from embedlab.index.search import Fusion, Hit, Mode, run_search
+from embedlab.index.search import Fusion, Hit, Mode, run_search, validate
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -309,6 +309,7 @@ class Index:
         """
         if not isinstance(query, str) or not query.strip():
             raise OptionError("query", "must be a non-empty string")
+        validate(mode, fusion, k, mmr, rerank_top)  # before any model is loaded
         conditions = (
             list(filters)
             if filters and all(isinstance(c, Condition) for c in filters)

@@ -146,6 +146,8 @@ def parse_condition(text: str) -> Condition:
     if sym in ("in", "not in"):
         return Condition(field_name, "in" if sym == "in" else "nin", _list_value(raw, text))
     op = _OPS[sym]
+    if raw[:1] in "=<>!":
+        raise OptionError("--filter", f"cannot read {text!r}: one operator only (=, !=, >, >=, <, <=, in)")
     value = _value(raw)
     if op in ("gt", "gte", "lt", "lte") and _number(value) is None and not isinstance(value, str):
         raise OptionError("--filter", f"{text!r}: a range needs a number or a string, got {raw!r}")
