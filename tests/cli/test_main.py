@@ -7,7 +7,7 @@ import sys
 def test_help_lists_command_groups(cli) -> None:
     code, out, _ = cli("--help")
     assert code == 0
-    for group in ("models", "demo"):
+    for group in ("models", "demo", "words"):
         assert group in out
 
 
