@@ -16,8 +16,15 @@ _TASK_HELP = (
 )
 
 
+def _display_name(name: str) -> str:
+    """A model column header: a path's last part, an alias or hub id as is."""
+    p = Path(name)
+    return p.name if len(p.parts) > 2 and p.exists() else name
+
+
 def print_table(results: Results, *, all_metrics: bool = False, title: str | None = None) -> None:
-    """Print results as a rich table, the best value of each quality column in bold green with a star."""
+    """Print results as a rich table: one row per task metric, one column per model; the best value of each row in
+    bold green with a star (speed and size rows: fastest / smallest in cyan)."""
     from rich.table import Table
 
     from embedlab.evaluate.results import SPEED_COLUMNS, format_value
@@ -26,25 +33,33 @@ def print_table(results: Results, *, all_metrics: bool = False, title: str | Non
     metrics = "all" if all_metrics else "main"
     header, rows = results.rows(metrics)
     cols = results.columns(metrics)
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for i, h in enumerate(header):
-        table.add_column(h.replace(" ", "\n", 1) if i else h, justify="left" if i == 0 else "right")
-    for row in rows:
-        cells = [str(row[0])]
-        for i, value in enumerate(row[1:]):
-            text = format_value(value)
-            if i < len(cols):
-                best = results.best(*cols[i])
-                if len(rows) > 1 and value is not None and value == best:
-                    text = f"[bold green]{text} ★[/bold green]"
-            else:
-                name = header[i + 1]
-                higher = SPEED_COLUMNS.get(name)
-                vals = [r[i + 1] for r in rows if isinstance(r[i + 1], (int, float))]
-                if higher is not None and len(vals) > 1 and value == (max(vals) if higher else min(vals)):
-                    text = f"[bold cyan]{text} ★[/bold cyan]"
+    models = [str(r[0]) for r in rows]
+    table = Table(title=title, header_style="bold")
+    table.add_column("task")
+    table.add_column("metric")
+    for m in models:
+        table.add_column(_display_name(m), justify="right", overflow="fold")
+    for i, name in enumerate(header[1:]):
+        values = [r[i + 1] for r in rows]
+        if i < len(cols):
+            task, metric = cols[i]
+            best = results.best(task, metric)
+            style = "bold green"
+        else:
+            task, metric = "", name
+            higher = SPEED_COLUMNS.get(name)
+            nums = [v for v in values if isinstance(v, (int, float))]
+            best = None if higher is None or not nums else (max(nums) if higher else min(nums))
+            style = "bold cyan"
+        cells = []
+        for v in values:
+            text = format_value(v)
+            if len(models) > 1 and best is not None and v == best:
+                text = f"[{style}]{text} ★[/{style}]"
             cells.append(text)
-        table.add_row(*cells)
+        if i == len(cols) and i > 0:
+            table.add_section()
+        table.add_row(task, metric, *cells)
     console.print(table)
 
 

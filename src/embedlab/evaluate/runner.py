@@ -221,7 +221,6 @@ def run_evaluation(
             s.name = f"{s.kind}:{s.name}"
     # Validate all data and resolve all models before loading any model.
     for s in specs:
-        say(f"reading {s.kind} data {s.path or s.mteb_task}")
         load_task_data(s)
     for m in models:
         resolve_model(m)

@@ -1,0 +1,51 @@
+"""The embedding cache: a repeat run encodes nothing, a changed model is a new key, duplicates are encoded once."""
+
+from __future__ import annotations
+
+import numpy as np
+from evalfixtures import tiny_kv  # noqa: F401 - fixture
+
+from embedlab.evaluate.cache import CachedEncoder, EmbeddingCache
+from embedlab.evaluate.encoders import load_encoder
+
+
+class CountingEncoder:
+    """Wraps a real encoder and records what reaches the model."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name, self.kind = inner.name, inner.kind
+        self.calls: list[list[str]] = []
+
+    dim = property(lambda self: self.inner.dim)
+    fingerprint = property(lambda self: self.inner.fingerprint)
+
+    def info(self):
+        return self.inner.info()
+
+    def encode(self, texts, *, batch_size=32):
+        self.calls.append(list(texts))
+        return self.inner.encode(texts, batch_size=batch_size)
+
+
+def test_repeat_run_reads_from_disk(tmp_path, tiny_kv):  # noqa: F811
+    texts = ["the cat sleeps", "a car drives", "the cat sleeps", "the road"]
+    first = CountingEncoder(load_encoder(tiny_kv))
+    a = CachedEncoder(first, EmbeddingCache(tmp_path / "cache")).encode(texts)
+    assert first.calls == [["the cat sleeps", "a car drives", "the road"]]  # the duplicate is encoded once
+    assert list((tmp_path / "cache").rglob("keys-*.npy")) and list((tmp_path / "cache").rglob("vecs-*.npy"))
+
+    second = CountingEncoder(load_encoder(tiny_kv))
+    cached = CachedEncoder(second, EmbeddingCache(tmp_path / "cache"))  # a new process would start like this
+    b = cached.encode([*texts, "a puppy"])
+    assert second.calls == [["a puppy"]] and cached.encoded == 1
+    np.testing.assert_array_equal(a, b[:4])
+    np.testing.assert_array_equal(b[4], load_encoder(tiny_kv).encode(["a puppy"])[0])
+
+
+def test_changed_model_file_changes_the_key(tmp_path, tiny_kv):  # noqa: F811
+    import os
+
+    before = load_encoder(tiny_kv).fingerprint
+    os.utime(tiny_kv, (1, 1))
+    assert load_encoder(tiny_kv).fingerprint != before
