@@ -1,4 +1,5 @@
 """dual_loss: the in-batch contrastive cross-entropy, checked against the formula computed by hand."""
+# ruff: noqa: F811  (pytest fixtures imported from dual_fixtures are redefined as test arguments)
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
+from dual_fixtures import qa_pairs  # noqa: F401  (fixture)
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
 from embedlab.dual import DualConfig, LearnedTemperatureRankingLoss, dual_learning_rate_mapping, dual_loss
@@ -89,3 +91,61 @@ def test_learned_scale_is_clipped_at_100(tiny_model):
 
 def test_fixed_temperature_needs_no_learning_rate_mapping():
     assert dual_learning_rate_mapping(DualConfig()) == {}
+
+
+@pytest.mark.slow
+def test_learned_temperature_survives_checkpoint_and_resume(qa_pairs, tmp_path):
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from transformers import TrainerCallback
+
+    from datasets import Dataset
+    from embedlab.dual import build_dual_model, dual_router_mapping, temperature_checkpoint_callback
+
+    cfg = DualConfig(
+        from_scratch=True,
+        layers=1,
+        hidden=32,
+        heads=2,
+        max_length=48,
+        tokenizer="all-MiniLM-L6-v2",
+        learn_temperature=True,
+        temperature_learning_rate=0.05,
+    )
+    data = Dataset.from_dict({"anchor": [q for q, _ in qa_pairs], "positive": [d for _, d in qa_pairs]})
+
+    class Interrupt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 3:  # checkpoint-2 is on disk, step 3 is lost
+                raise KeyboardInterrupt
+
+    def run(out, *, interrupt=False, resume=False):
+        model = build_dual_model(cfg)
+        loss = dual_loss(model, cfg)
+        args = SentenceTransformerTrainingArguments(
+            str(out),
+            num_train_epochs=2,
+            per_device_train_batch_size=8,
+            learning_rate=1e-3,
+            router_mapping=dual_router_mapping(["anchor", "positive"]),
+            learning_rate_mapping=dual_learning_rate_mapping(cfg),
+            save_strategy="steps",
+            save_steps=2,
+            report_to="none",
+            use_cpu=True,
+            seed=0,
+            disable_tqdm=True,
+        )
+        callbacks = [temperature_checkpoint_callback(loss)] + ([Interrupt()] if interrupt else [])
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=data, loss=loss, callbacks=callbacks
+        )
+        trainer.train(resume_from_checkpoint=str(out / "checkpoint-2") if resume else None)
+        return loss
+
+    full = run(tmp_path / "full")
+    assert full.temperature != pytest.approx(0.05, abs=1e-4)  # it moved
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "cut", interrupt=True)
+    assert (tmp_path / "cut" / "checkpoint-2" / "dual_temperature.json").exists()
+    resumed = run(tmp_path / "cut", resume=True)
+    assert resumed.log_scale.item() == pytest.approx(full.log_scale.item(), abs=1e-6)

@@ -29,7 +29,12 @@ from embedlab.dual.config import DualConfig
 from embedlab.dual.towers import DualBuildInfo, build_dual_model, dual_router_mapping
 
 if TYPE_CHECKING:
-    from embedlab.dual.losses import LearnedTemperatureRankingLoss, dual_learning_rate_mapping, dual_loss
+    from embedlab.dual.losses import (
+        LearnedTemperatureRankingLoss,
+        dual_learning_rate_mapping,
+        dual_loss,
+        temperature_checkpoint_callback,
+    )
 
 __all__ = [
     "DualBuildInfo",
@@ -39,9 +44,10 @@ __all__ = [
     "dual_learning_rate_mapping",
     "dual_loss",
     "dual_router_mapping",
+    "temperature_checkpoint_callback",
 ]
 
-_LAZY = {"dual_loss", "dual_learning_rate_mapping", "LearnedTemperatureRankingLoss"}
+_LAZY = {"dual_loss", "dual_learning_rate_mapping", "LearnedTemperatureRankingLoss", "temperature_checkpoint_callback"}
 
 
 def __getattr__(name: str) -> Any:
