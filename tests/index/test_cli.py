@@ -63,7 +63,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, small_index_path, tmp_path, docs_
     shutil.copytree(small_index_path, idx)
     (tmp_path / "junk").mkdir()
     argv = [a.format(idx=idx, tmp=tmp_path / "junk", docs=docs_file) for a in args]
-    code, stdout, stderr = cli(*argv)
+    code, _, stderr = cli(*argv)
     assert code == 2
     assert message in stderr
     # one error line, last (model loading may print progress before it), no traceback

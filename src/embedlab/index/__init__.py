@@ -466,7 +466,8 @@ def _embed(
 ) -> np.ndarray:
     """Embed with the query/document prompts of the model when it has them (``encode_query``/``encode_document``)."""
     if not texts:
-        dim = encoder.get_sentence_embedding_dimension()
+        fn = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        dim = fn()
         return np.zeros((0, dim), dtype=np.float32)
     fn = getattr(encoder, f"encode_{kind}", None) or encoder.encode
     vectors = fn(

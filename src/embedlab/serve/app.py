@@ -82,19 +82,30 @@ class BodyLimitMiddleware:
             await self._reject(send)
             return
         seen = 0
+        too_large = False
 
         async def limited() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
+                if seen > self.max_bytes:  # stop reading: the app sees a disconnect, the client gets a 413
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: dict[str, Any]) -> None:
+            if not too_large:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
             await self._reject(send)
 
     async def _reject(self, send: Any) -> None:
@@ -109,10 +120,6 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def create_app(
@@ -286,7 +293,7 @@ def create_app(
         return {
             "status": "ok",
             "model": state.model_name,
-            "dimension": int(state.encoder.get_sentence_embedding_dimension() or 0),
+            "dimension": int(_dimension(state.encoder)),
             "index": str(state.index.path) if state.index is not None else None,
             "chunks": state.index.count if state.index is not None else 0,
             "reranker": state.reranker_name,
@@ -380,6 +387,11 @@ def create_app(
 
     app.state.embedlab = state
     return app
+
+
+def _dimension(encoder: Any) -> int:
+    fn = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+    return int(fn() or 0)
 
 
 def _openai_texts(value: Any, encoder: Any, lim: Limits) -> list[str]:

@@ -50,23 +50,29 @@ class MicroBatcher:
         self.stats = BatchStats()
         self._queue: asyncio.Queue[tuple[list[str], asyncio.Future[np.ndarray]]] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         # One thread: the model runs one batch at a time (torch parallelises inside the batch).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedlab-batch")
 
     def start(self) -> None:
-        """Start the worker on the running event loop (idempotent)."""
-        if self._worker is None or self._worker.done():
+        """Start the worker on the running event loop (idempotent; restarts on a new loop, as test clients use)."""
+        loop = asyncio.get_running_loop()
+        if self._worker is None or self._worker.done() or self._loop is not loop:
+            self._loop = loop
             self._queue = asyncio.Queue()
-            self._worker = asyncio.get_running_loop().create_task(self._run())
+            self._worker = loop.create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop the worker; pending requests get a cancellation."""
-        if self._worker is not None:
-            self._worker.cancel()
+        """Stop the worker (requests still queued get a cancellation)."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        if self._loop is asyncio.get_running_loop():
+            worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-        self._executor.shutdown(wait=False, cancel_futures=True)
+                await worker
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(worker.cancel)
 
     async def submit(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` as part of the next batch; returns their rows in order."""

@@ -1,0 +1,70 @@
+"""A small index and a live server on the loopback interface for the service tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+DOCS = [
+    {"id": "sun", "text": "Solar panels convert sunlight into electricity.", "year": 2021, "lang": "en"},
+    {"id": "wind", "text": "Wind turbines generate power from moving air.", "year": 2019, "lang": "en"},
+    {"id": "katze", "text": "Die Katze schläft auf dem Sofa.", "year": 2022, "lang": "de"},
+    {"id": "dog", "text": "Dogs are loyal animals and love long walks.", "year": 2017, "lang": "en"},
+    {"id": "rates", "text": "Central banks raised interest rates to fight inflation.", "year": 2023, "lang": "en"},
+    {"id": "code", "text": "Error code XJ-4471 means the pump pressure sensor failed.", "year": 2020, "lang": "en"},
+]
+
+
+@pytest.fixture(scope="session")
+def serve_index_path(tmp_path_factory, minilm):
+    from embedlab.index import Index
+
+    path = tmp_path_factory.mktemp("serve") / "idx"
+    Index.build("all-MiniLM-L6-v2", DOCS, path, encoder=minilm)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cross_encoder(minilm_path):
+    """A CrossEncoder on MiniLM with an untrained head: real model, arbitrary but deterministic scores."""
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(minilm_path, num_labels=1, max_length=64)
+
+
+def make_app(path, encoder, reranker):
+    from embedlab.serve import Limits, create_app
+
+    return create_app(
+        path, encoder=encoder, reranker=reranker, limits=Limits(max_body_bytes=20_000, max_inputs=8), max_wait_ms=30
+    )
+
+
+@pytest.fixture(scope="session")
+def app(serve_index_path, minilm, cross_encoder):
+    return make_app(serve_index_path, minilm, cross_encoder)
+
+
+@pytest.fixture(scope="session")
+def live_server(serve_index_path, minilm, cross_encoder):
+    """The app served by uvicorn on 127.0.0.1 (loopback only) in a thread; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(serve_index_path, minilm, cross_encoder)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
