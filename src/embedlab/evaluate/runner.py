@@ -223,7 +223,9 @@ def run_evaluation(
     for s in specs:
         load_task_data(s)
     for m in models:
-        resolve_model(m)
+        kind = resolve_model(m).kind
+        if kind in ("word-vectors", "glove-npy") and any(s.kind == "mteb" for s in specs):
+            raise OptionError("--mteb", f"MTEB tasks need a sentence-transformers model; {m!r} is word vectors")
 
     results = Results()
     for s in specs:
