@@ -65,7 +65,7 @@ def print_table(results: Results, *, all_metrics: bool = False, title: str | Non
 
 def eval_command(
     models: list[str] = typer.Argument(
-        ..., help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
+        ..., metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
     ),
     task: list[str] | None = typer.Option(None, "--task", "-t", help=_TASK_HELP),
     retrieval: list[Path] | None = typer.Option(None, "--retrieval", help="Retrieval data (IR JSON, BEIR, pairs)."),
@@ -114,7 +114,9 @@ def eval_command(
 
 
 def compare_command(
-    results: list[Path] = typer.Argument(..., help="Results folders (or results.json files) to merge."),
+    results: list[Path] = typer.Argument(
+        ..., metavar="RESULTS", help="Results folders (or results.json files) to merge."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the merged results to this folder."),
     all_metrics: bool = typer.Option(False, "--all-metrics", help="Show every metric."),
 ) -> None:
@@ -128,7 +130,7 @@ def compare_command(
 
 
 def report_command(
-    results: list[Path] = typer.Argument(..., help="Results folders (merged when several)."),
+    results: list[Path] = typer.Argument(..., metavar="RESULTS", help="Results folders (merged when several)."),
     output: Path = typer.Option(Path("report.html"), "--output", "-o", help="The HTML file to write."),
     training_run: list[Path] | None = typer.Option(
         None, "--training-run", help="A training output folder with curves.csv (repeatable)."

@@ -196,7 +196,9 @@ def map_command(
 
 @explore_app.command("batch-similarity")
 def batch_similarity_command(
-    models: list[str] = typer.Argument(..., help="One or more models, e.g. the base model and the fine-tuned one."),
+    models: list[str] = typer.Argument(
+        ..., metavar="MODEL", help="One or more models, e.g. the base model and the fine-tuned one."
+    ),
     pairs: Path = typer.Option(..., "--pairs", help="(question, answer) pairs: CSV/JSONL or IR JSON."),
     batch_size: int = typer.Option(16, "--batch-size", min=2, help="Pairs in the batch."),
     scale: float = typer.Option(20.0, "--scale", help="Similarity scale before the softmax (MNRL uses 20)."),
