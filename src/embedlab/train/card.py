@@ -97,7 +97,7 @@ def model_card(
         "|---|---|",
     ]
     for key, value in hparams.items():
-        lines.append(f"| {key} | {_fmt(value)} |")
+        lines.append(f"| {key} | {value:g} |" if isinstance(value, float) else f"| {key} | {value} |")
     lines += ["", "## Before / after (held-out split)", ""]
     if before or after:
         keys = [k for k in before if isinstance(before.get(k), (int, float))] or list(after)

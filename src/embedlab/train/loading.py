@@ -315,7 +315,7 @@ def _table_to_data(
             data["negative" if i == 1 else f"negative_{i}"] = col(c)
         shape: Shape = "triplets" if negatives else "pairs"
         ds = Dataset.from_dict(data)
-        # Rows from one passage share a group (a doc_id column, as pairs-from-corpus writes): they never straddle splits.
+        # Rows of one passage share a group (doc_id, as pairs-from-corpus writes it) and never straddle splits.
         group_col = next((c for c in ("doc_id", "group", "passage_id") if c in columns), None)
         keys = [str(r.get(group_col)) for r in rows] if group_col else list(data["positive"])
         return TrainingData(shape, ds, source, group_keys=keys, row_numbers=lines)

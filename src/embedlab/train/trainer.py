@@ -537,7 +537,11 @@ def train(
             after = dict(before)
     shipped_line = (
         "the trained model"
-        + (f" (best checkpoint by {primary}: {trainer.state.best_model_checkpoint})" if keep_best else " (last step)")
+        + (
+            f" (best checkpoint by {primary}: {Path(trainer.state.best_model_checkpoint).name})"
+            if keep_best and trainer.state.best_model_checkpoint
+            else " (last step)"
+        )
         if shipped == "trained"
         else "the base model, unchanged (no checkpoint beat it on the held-out split)"
     )
