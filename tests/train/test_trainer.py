@@ -110,7 +110,7 @@ def test_ships_the_base_model_when_training_only_hurts(pair_files, tmp_path, min
     wrong = [{"anchor": r["anchor"], "positive": rows[(i + 7) % len(rows)]["positive"]} for i, r in enumerate(rows)]
     bad = _write(tmp_path / "wrong.jsonl", wrong)
     out = tmp_path / "never-worse"
-    r = train(_recipe(bad, pair_files[1], out, learning_rate=3e-4, warmup_ratio=0.0))
+    r = train(_recipe(bad, pair_files[1], out, learning_rate=3e-4, warmup_ratio=0.0, eval_steps=5, save_steps=5))
     assert r.shipped == "base"
     assert json.loads((out / "metrics.json").read_text())["shipped"] == "base"
     shipped = SentenceTransformer(str(out), device="cpu")
