@@ -140,7 +140,8 @@ def main() -> None:
         f"{args.train_max_seq_length} (training) / {args.max_seq_length} (evaluation); load {os.getloadavg()}"
     )
     print(
-        f"fine-tuned MNRL vs BM25: {rows[2][1] / rows[0][1]:.3f}x; hard negatives vs plain MNRL: {rows[3][1] / rows[2][1]:.3f}x"
+        f"fine-tuned MNRL vs BM25: {rows[2][1] / rows[0][1]:.3f}x; "
+        f"hard negatives vs plain MNRL: {rows[3][1] / rows[2][1]:.3f}x"
     )
 
 

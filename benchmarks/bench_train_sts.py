@@ -92,7 +92,8 @@ def main() -> None:
         print(f"| {name} | {score:.4f} | {secs} |")
     print(
         f"\nrecipe: {res.loss}, lr {res.hparams['learning_rate']}, warm-up {res.hparams['warmup_ratio']}, batch "
-        f"{res.hparams['batch_size']}, 1 epoch, max_seq_length 64; whole run {(time.perf_counter() - start) / 60:.1f} min; "
+        f"{res.hparams['batch_size']}, 1 epoch, max_seq_length 64; "
+        f"whole run {(time.perf_counter() - start) / 60:.1f} min; "
         f"load {os.getloadavg()}"
     )
 

@@ -66,7 +66,8 @@ def main() -> None:
     print(f"| all-MiniLM-L6-v2 (base, mean pooling) | {before:.4f} |")
     print(f"| + TSDAE (CLS pooling), {res.hparams['steps']} steps, lr {res.hparams['learning_rate']} | {after:.4f} |")
     print(
-        f"change {after - before:+.4f}; training {secs:.0f} s; whole run {(time.perf_counter() - start) / 60:.1f} min; load {os.getloadavg()}"
+        f"change {after - before:+.4f}; training {secs:.0f} s; "
+        f"whole run {(time.perf_counter() - start) / 60:.1f} min; load {os.getloadavg()}"
     )
 
 

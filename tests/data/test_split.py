@@ -26,7 +26,7 @@ def test_split_by_doc_never_shares_a_passage():
     parts = split_ir(_ir(), {"train": 0.7, "dev": 0.1, "test": 0.2}, by="doc", seed=0)
     seen = {}
     for name, p in parts.items():
-        for qid, docs in p.relevant.items():
+        for docs in p.relevant.values():
             for d in docs:
                 assert d in p.corpus  # every judged passage is in its own split's corpus
                 assert seen.setdefault(d, name) == name

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datasets import Dataset
-
 from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_token_ids, ir_from_pairs
 from embedlab.train.loading import TrainingData
 

@@ -1,4 +1,4 @@
-"""``embedlab data mine-negatives | pairs-from-corpus | split``: training-data tools (thin layer over embedlab.data)."""
+"""``embedlab data mine-negatives | pairs-from-corpus | split``: training-data tools over embedlab.data."""
 
 from __future__ import annotations
 

@@ -232,7 +232,7 @@ def cropping_pairs(
         if len(words) < 2 * min_words:
             continue
 
-        def crop() -> str:
+        def crop(words: list[str] = words) -> str:
             n = max(min_words, int(len(words) * rng.uniform(min_ratio, max_ratio)))
             start = rng.randrange(0, len(words) - n + 1)
             return " ".join(words[start : start + n])
