@@ -28,6 +28,7 @@ def test_defaults_match_the_contract():
         ({"vocab_size": 50}, "dual.vocab_size", "at least 100"),
         ({"mlm_warmup_steps": 10}, "dual.mlm_warmup_steps", "needs from_scratch"),
         ({"from_scratch": True, "query_model": "all-MiniLM-L6-v2"}, "dual.from_scratch", "cannot be combined"),
+        ({"tokenizer": "all-MiniLM-L6-v2"}, "dual.tokenizer", "only applies with from_scratch"),
     ],
 )
 def test_bad_values_raise_option_error(kwargs, option, fragment):

@@ -131,6 +131,10 @@ class DualConfig:
                 raise OptionError(f"dual.{name}", f"must be positive, got {getattr(self, name)!r}")
         if not 0 < self.mlm_probability < 1:
             raise OptionError("dual.mlm_probability", f"must be in (0, 1), got {self.mlm_probability!r}")
+        if self.tokenizer and not self.from_scratch:
+            raise OptionError(
+                "dual.tokenizer", "only applies with from_scratch = true (pretrained towers keep their own)"
+            )
         if self.from_scratch and (self.query_model or self.document_model):
             raise OptionError(
                 "dual.from_scratch", "cannot be combined with dual.query_model / dual.document_model (pick one)"
