@@ -184,6 +184,10 @@ def test_bad_input_stops_before_training(tmp_path, cli):
     )
     code, _, err = cli("train", "--train", ir)
     assert code == 2 and "ir.json" in err and "q2" in err
+    dup = tmp_path / "dup.json"
+    dup.write_text('{"queries": {"q1": "x", "q1": "y"}, "corpus": {"d1": "z"}, "relevant_docs": {"q1": ["d1"]}}')
+    code, _, err = cli("train", "--train", dup)
+    assert code == 2 and "dup.json" in err and "q1" in err
     code, _, err = cli("train", "--train", small, "--batch-size", "2", "--resume", "-o", tmp_path / "none")
     assert code == 2 and "--resume" in err and "no complete checkpoint" in err
     with pytest.raises(OptionError, match="--loss"):
@@ -192,3 +196,41 @@ def test_bad_input_stops_before_training(tmp_path, cli):
     empty_eval.write_text("")
     code, _, err = cli("train", "--train", small, "--eval", empty_eval, "--batch-size", "2")
     assert code == 2 and "empty.jsonl" in err and "empty" in err
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_nli_softmax_reports_accuracy_and_triplets_use_mnrl(tmp_path):
+    from conftest import shared_path
+
+    snli = tmp_path / "snli"
+    snli.mkdir()
+    for stem in ("s1", "s2", "labels"):
+        lines = shared_path("snli", f"{stem}.dev").read_text(encoding="utf-8").splitlines()[:60]
+        (snli / f"{stem}.train").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = train(Recipe(train=str(snli), output=str(tmp_path / "nli"), max_seq_length=32, max_steps=1, split_by="row"))
+    assert r.loss == "softmax" and r.primary == "eval_accuracy" and 0 <= r.after["eval_accuracy"] <= 1
+    t = train(
+        Recipe(
+            train=str(snli),
+            output=str(tmp_path / "trip"),
+            nli_as_triplets=True,
+            max_seq_length=32,
+            max_steps=1,
+            batch_size=4,
+            eval_split=0,
+        )
+    )
+    assert t.loss == "mnrl" and "hard negatives" in t.loss_reason
+
+
+@pytest.mark.slow
+def test_dual_architecture_trains_separate_towers(pair_files, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    r = train(_recipe(*pair_files, tmp_path / "dual", architecture="dual", max_steps=2, keep_best=False))
+    assert r.loss == "dual"
+    model = SentenceTransformer(str(tmp_path / "dual"), device="cpu")
+    q = model.encode_query(["who"]) if hasattr(model, "encode_query") else model.encode(["who"])
+    assert q.shape[-1] > 0
+    assert (tmp_path / "dual" / "router_config.json").exists()
