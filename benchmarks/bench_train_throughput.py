@@ -100,7 +100,10 @@ def main() -> None:
 
     # 1. the plain sentence-transformers script, trainer defaults
     model = SentenceTransformer(path, device="cpu")
-    st_args = SentenceTransformerTrainingArguments(output_dir=str(work / "st"), report_to="none", seed=42)
+    # Trainer defaults (batch 8, lr 5e-5, no warm-up, default sampler) except one epoch instead of three, as embedlab.
+    st_args = SentenceTransformerTrainingArguments(
+        output_dir=str(work / "st"), report_to="none", seed=42, num_train_epochs=1
+    )
     trainer = SentenceTransformerTrainer(
         model=model, args=st_args, train_dataset=ds, loss=MultipleNegativesRankingLoss(model)
     )
