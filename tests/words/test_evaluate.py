@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embedlab.errors import InputError, OptionError
-from embedlab.words import evaluate, evaluate_analogies, evaluate_word_pairs
+from embedlab.words import evaluate_analogies, evaluate_vectors, evaluate_word_pairs
 from embedlab.words.vectors import _from_arrays
 
 
@@ -68,7 +68,7 @@ def test_word_pairs_equal_gensim(glove, lee_model, gensim_test_data: Path) -> No
 
 
 def test_default_files_and_report(glove) -> None:
-    report = evaluate(glove, restrict_vocab=3000)
+    report = evaluate_vectors(glove, restrict_vocab=3000)
     data = report.to_dict()
     assert data["vocab_size"] == 400000
     assert [Path(p["file"]).name for p in data["word_pairs"]] == ["wordsim353.tsv", "simlex999.txt"]

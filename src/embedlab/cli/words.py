@@ -313,10 +313,10 @@ def eval_command(
 
     from embedlab.utils.atomic import atomic_write_json
     from embedlab.utils.console import console
-    from embedlab.words import evaluate
+    from embedlab.words import evaluate_vectors
     from embedlab.words.evaluate import DEFAULT_ANALOGIES, DEFAULT_PAIRS
 
-    report = evaluate(
+    report = evaluate_vectors(
         model,
         analogies=analogies or (DEFAULT_ANALOGIES,),
         pairs=pairs or DEFAULT_PAIRS,

@@ -30,7 +30,7 @@ def run(ctx: DemoContext) -> None:
         Corpus,
         TrainOptions,
         analogy,
-        evaluate,
+        evaluate_vectors,
         load_vectors,
         plot_neighbors,
         similar,
@@ -72,9 +72,9 @@ def run(ctx: DemoContext) -> None:
 
     restrict = 20000 if quick else 300000
     start = time.perf_counter()
-    ours = evaluate(kv, restrict_vocab=restrict)
+    ours = evaluate_vectors(kv, restrict_vocab=restrict)
     glove = load_vectors("glove-6B-50d")
-    theirs = evaluate(glove, restrict_vocab=restrict)
+    theirs = evaluate_vectors(glove, restrict_vocab=restrict)
     eval_seconds = time.perf_counter() - start
 
     # One analogy: the first question of questions-words.txt the wiki model answers right, else the classic one.

@@ -7,14 +7,14 @@ The classic word2vec workflow as a library (the ``embedlab words`` commands are 
 * :func:`train_vectors` trains gensim Word2Vec (skip-gram, CBOW) or FastText and saves the vectors;
 * :func:`load_vectors` reads any word-vector format (and the ``glove-6B-50d`` alias) as gensim KeyedVectors;
 * :func:`similar`, :func:`analogy`, :func:`vector` query them;
-* :func:`evaluate` gives analogy accuracy and word-similarity correlation, equal to gensim's, much faster;
+* :func:`evaluate_vectors` gives analogy accuracy and word-similarity correlation, equal to gensim's, much faster;
 * :func:`plot_neighbors` maps a word's neighbourhood in 2-D (HTML and PNG).
 
 Example:
-    >>> from embedlab.words import Corpus, TrainOptions, train_vectors, similar, evaluate
+    >>> from embedlab.words import Corpus, TrainOptions, train_vectors, similar, evaluate_vectors
     >>> result = train_vectors(Corpus(["wiki.xml.bz2"]), "wiki-w2v", TrainOptions(dim=100, epochs=5))
     >>> similar(result.kv, "king", topn=5)
-    >>> evaluate(result.kv).analogies[0].accuracy
+    >>> evaluate_vectors(result.kv).analogies[0].accuracy
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from embedlab.words.evaluate import (
     AnalogyResult,
     EvaluationReport,
     WordPairsResult,
-    evaluate,
     evaluate_analogies,
+    evaluate_vectors,
     evaluate_word_pairs,
 )
 from embedlab.words.plot import neighbor_map, plot_neighbors
@@ -44,8 +44,8 @@ __all__ = [
     "WordPairsResult",
     "analogy",
     "detect_format",
-    "evaluate",
     "evaluate_analogies",
+    "evaluate_vectors",
     "evaluate_word_pairs",
     "expand_sources",
     "iter_documents",
