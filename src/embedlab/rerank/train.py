@@ -232,7 +232,7 @@ def train_reranker(
             num_train_epochs=epochs,
             per_device_train_batch_size=batch_size,
             learning_rate=learning_rate,
-            warmup_ratio=0.1,
+            warmup_steps=0.1,  # a float is a share of the steps (transformers 5)
             eval_strategy="steps" if eval_steps else "epoch",
             eval_steps=eval_steps,
             save_strategy="no",
@@ -246,6 +246,10 @@ def train_reranker(
         trainer = st.cross_encoder.CrossEncoderTrainer(
             model=ce, args=args, train_dataset=mined, loss=train_loss, evaluator=evaluator
         )
+        if not show_progress:  # without progress bars transformers prints every log dict: keep quiet instead
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
         trainer.train()
         history = [h for h in trainer.state.log_history if any(k.endswith("ndcg@10") for k in h)]
     results = evaluator(ce)
