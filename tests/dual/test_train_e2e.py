@@ -94,7 +94,7 @@ def test_dual_run_resumes_to_the_same_model(small_ir, tmp_path):
     from embedlab.train.trainer import checkpoints_dir, last_checkpoint, train
 
     recipe_file = tmp_path / "recipe.toml"
-    recipe_file.write_text(_data(small_ir) + "save_steps = 2\neval_steps = 2\n" + RECIPE, encoding="utf-8")
+    recipe_file.write_text(_data(small_ir) + "save_steps = 2\n" + RECIPE, encoding="utf-8")
 
     class Interrupt(TrainerCallback):
         def on_step_end(self, args, state, control, **kwargs):
