@@ -22,8 +22,8 @@ def test_stsbenchmark_on_local_data(minilm, minilm_path, tmp_path):
     from embedlab.evaluate.encoders import SentenceEncoder
     from embedlab.evaluate.similarity import similarity_metrics
 
-    lines = shared_path("stsb", "sts-dev.csv").read_text().splitlines()[:100]
-    local = tmp_path / "sts-dev-100.csv"
+    lines = shared_path("stsb", "sts-dev.csv").read_text().splitlines()[:60]
+    local = tmp_path / "sts-dev-60.csv"
     local.write_text("\n".join(lines) + "\n")
     ref = run_mteb_task(minilm, "STSBenchmark", data=local)
     pairs = load_scored_pairs(local)

@@ -10,7 +10,7 @@ from embedlab.explore import pooling_comparison
 
 @pytest.mark.slow
 def test_pooling_on_stsb(cli, minilm_path):
-    res = pooling_comparison(minilm_path, shared_path("stsb", "sts-dev.csv"), limit=80)
+    res = pooling_comparison(minilm_path, shared_path("stsb", "sts-dev.csv"), limit=50)
     names = [r[0] for r in res.rows]
     assert len(res.rows) == 3 and "sentence-trained" in names[0] and "CLS" in names[1] and "mean" in names[2]
     trained, cls = res.rows[0][1], res.rows[1][1]

@@ -103,7 +103,12 @@ def check_local_data(name: str, data: str | Path) -> Any:
 
 
 def run_mteb_task(
-    model: SentenceTransformer, name: str, *, data: str | Path | Any | None = None, batch_size: int = 32
+    model: SentenceTransformer,
+    name: str,
+    *,
+    data: str | Path | Any | None = None,
+    batch_size: int = 32,
+    **task_attributes: Any,
 ) -> dict[str, float]:
     """Run one MTEB task with mteb's own evaluation code and return its scores (first evaluation split).
 
@@ -113,6 +118,7 @@ def run_mteb_task(
         data: a local copy of the task's data (path, or what :func:`check_local_data` returned); None downloads
             the task's data from the Hub as mteb does.
         batch_size: encoding batch size.
+        **task_attributes: task attributes to override, e.g. ``n_experiments=3`` for a classification task.
 
     Returns:
         The numeric scores mteb reports (``main_score`` included), averaged over subsets.
@@ -124,6 +130,10 @@ def run_mteb_task(
 
     mteb = require("mteb", "eval")
     task = get_task(name)
+    for attr, value in task_attributes.items():
+        if not hasattr(task, attr):
+            raise OptionError("--mteb", f"task {name} has no attribute {attr!r}")
+        setattr(task, attr, value)
     if data is not None:
         task.dataset = check_local_data(name, data) if isinstance(data, (str, Path)) else data
         task.data_loaded = True
