@@ -149,3 +149,22 @@ def test_learned_temperature_survives_checkpoint_and_resume(qa_pairs, tmp_path):
     assert (tmp_path / "cut" / "checkpoint-2" / "dual_temperature.json").exists()
     resumed = run(tmp_path / "cut", resume=True)
     assert resumed.log_scale.item() == pytest.approx(full.log_scale.item(), abs=1e-6)
+
+
+@pytest.mark.slow
+def test_hard_negative_column_trains_through_the_document_tower(qa_pairs, tmp_path):
+    from dual_fixtures import make_trainer
+
+    from embedlab.dual import build_dual_model
+
+    cfg = DualConfig(
+        from_scratch=True, layers=1, hidden=32, heads=2, max_length=48, tokenizer="all-MiniLM-L6-v2", symmetric=True
+    )
+    model = build_dual_model(cfg)
+    # each question gets the next pair's passage as its hard negative
+    triplets = [(q, d, qa_pairs[(i + 1) % len(qa_pairs)][1]) for i, (q, d) in enumerate(qa_pairs)]
+    trainer, _ = make_trainer(model, cfg, triplets, tmp_path / "run", learning_rate=1e-3)
+    assert trainer.args.router_mapping == {"anchor": "query", "positive": "document", "negative_0": "document"}
+    before = trainer.evaluate()["eval_loss"]
+    trainer.train()
+    assert trainer.evaluate()["eval_loss"] < before
