@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,9 +139,13 @@ def run_mteb_task(
         task.dataset = check_local_data(name, data) if isinstance(data, (str, Path)) else data
         task.data_loaded = True
     try:
-        result = mteb.evaluate(
-            model, task, cache=None, show_progress_bar=False, encode_kwargs={"batch_size": batch_size}
-        )
+        # mteb warns about superseded task versions, renamed ST methods and ill-defined per-class metrics on every
+        # run; the scores are what matters here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = mteb.evaluate(
+                model, task, cache=None, show_progress_bar=False, encode_kwargs={"batch_size": batch_size}
+            )
     except Exception as exc:
         if data is None:
             raise InputError(
