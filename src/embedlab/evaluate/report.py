@@ -195,7 +195,7 @@ def _slug(text: str) -> str:
 def _table_html(results: Results) -> str:
     header, rows = results.rows("main")
     cols = results.columns("main")
-    out = ["<table><thead><tr>"]
+    out = ["<div class='wide'><table><thead><tr>"]
     out += [f"<th>{html.escape(h)}</th>" for h in header]
     out.append("</tr></thead><tbody>")
     for row in rows:
@@ -212,7 +212,7 @@ def _table_html(results: Results) -> str:
                 best = higher is not None and len(vals) > 1 and value == (max(vals) if higher else min(vals))
             out.append(f"<td class='{'best' if best else ''}'>{text}{' ★' if best else ''}</td>")
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -221,7 +221,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 padding:0 1rem}h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
 table{border-collapse:collapse;font-size:.9rem;margin:1rem 0}th,td{padding:.35rem .7rem;border-bottom:1px solid #eee;
 text-align:right}th{background:#f6f8fa}td.model,th:first-child{text-align:left;font-weight:600}
-td.best{color:#0a7d32;font-weight:700}.meta{color:#666;font-size:.85rem}.chart{margin:1rem 0}
+td.best{color:#0a7d32;font-weight:700}.wide{overflow-x:auto}.meta{color:#666;font-size:.85rem}.chart{margin:1rem 0}
 """
 
 
