@@ -46,3 +46,16 @@ def test_plot_errors(tmp_path: Path, lee_model) -> None:
     with pytest.raises(UnknownWordError):
         plot_neighbors(lee_model.kv, "zzzqqq", out=tmp_path / "x.html")
     assert not list(tmp_path.iterdir())
+
+
+def test_png_falls_back_to_matplotlib(tmp_path: Path, lee_model, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plotly.graph_objects as go
+
+    def no_chrome(*args, **kwargs):
+        raise RuntimeError("Kaleido requires Google Chrome to be installed")
+
+    # The environment without a browser, simulated: kaleido's export fails as it does when no Chrome is found.
+    monkeypatch.setattr(go.Figure, "write_image", no_chrome)
+    [(path, renderer)] = plot_neighbors(lee_model.kv, "police", neighbors=10, method="pca", out=tmp_path / "p.png")
+    assert renderer == "matplotlib"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -110,3 +110,21 @@ def test_min_count_too_high(tmp_path: Path, lee_corpus: Path) -> None:
 def test_bad_training_options(kwargs: dict, option: str) -> None:
     with pytest.raises(OptionError, match=option):
         TrainOptions(**kwargs).validate()
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_training_on_nltk_movie_reviews(tmp_path: Path) -> None:
+    from conftest import shared_path
+
+    folder = shared_path("nltk_data", "corpora", "movie_reviews")
+    result = train_vectors(
+        Corpus([folder], limit=8000),  # the first 8,000 lines: negative reviews, one sentence a line
+        tmp_path / "reviews",
+        TrainOptions(dim=32, epochs=20, min_count=5, workers=1, seed=1),
+        preprocessor=Preprocessor(stopwords="gensim"),
+        progress=False,
+    )
+    assert result.stats.documents == 8000
+    assert {"laugh", "jokes"} & {w for w, _ in similar(result.kv, "funny", topn=5)}
+    assert {"twists", "contrived", "holes"} & {w for w, _ in similar(result.kv, "plot", topn=5)}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from embedlab.errors import OptionError
+from embedlab.errors import MissingExtraError, OptionError
 from embedlab.utils.atomic import atomic_path
 
 if TYPE_CHECKING:
@@ -222,7 +222,14 @@ def save_figure(nmap: NeighborMap, out: str | os.PathLike[str]) -> tuple[Path, s
         with atomic_path(path) as tmp:
             fig.write_image(str(tmp), format="png", scale=1)
         return path, "kaleido"
-    except Exception:  # kaleido needs Chrome; without one, draw the same map with matplotlib
+    except Exception as exc:  # kaleido needs Chrome; without one, draw the same map with matplotlib
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise MissingExtraError(
+                f"{path}: PNG export needs a Chrome/Chromium for kaleido ({str(exc).splitlines()[0][:80]}) or "
+                "matplotlib (pip install matplotlib); an .html map works without either"
+            ) from exc
         with atomic_path(path) as tmp:
             _png_matplotlib(nmap, tmp)
         return path, "matplotlib"
