@@ -419,7 +419,8 @@ def _answer(
             excluded = set(batch[row, :3].tolist())
             ignore = set(quad[:3])
             # gensim drops the query words' own rows, keeps 5, and answers with the first whose case-folded form
-            # is not a query word.
+            # is not a query word. Answers found past the second kept word (several case variants of the query
+            # words on top: rare) are left to gensim, as is any acceptable candidate within the tie tolerance.
             ranked = [j for j in range(len(cols)) if cols[j] not in excluded][:_GENSIM_TOPN]
             chosen = next((j for n, j in enumerate(ranked) if folded[cols[j]] not in ignore and n < 2), None)
             ambiguous = chosen is None or len(cols) < _TOP_K
