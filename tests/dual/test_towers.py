@@ -51,6 +51,7 @@ def test_no_model_to_start_from_is_a_clear_error():
 @pytest.mark.slow
 def test_trained_dual_model_routes_and_loads_in_plain_sentence_transformers(qa_pairs, tmp_path):
     model = build_dual_model(DualConfig(), base="all-MiniLM-L6-v2")
+    model.max_seq_length = 64  # both towers; keeps the three training steps short
     assert [type(m).__name__ for m in model] == ["Router", "Normalize"]
     # Both towers start as copies of MiniLM: the same text gets the same vector on either side...
     np.testing.assert_allclose(model.encode_query([TEXT]), model.encode_document([TEXT]), atol=1e-6)
