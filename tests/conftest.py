@@ -12,16 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared/data; the test is skipped with a reason when it is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data set not found: {path} (../shared/data beside the checkout)")
-    return path
+from testsupport import REPO, SHARED_DATA, shared_path  # noqa: F401  (re-exported for fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.datasets import IRDataset, load_ir
 from embedlab.errors import InputError
 

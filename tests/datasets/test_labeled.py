@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.datasets import load_labeled_texts
 from embedlab.errors import InputError
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 
 
 @pytest.fixture(scope="session")

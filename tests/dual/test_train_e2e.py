@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 
 RECIPE = """
 architecture = "dual"

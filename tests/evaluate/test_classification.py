@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.datasets import load_labeled_texts
 from embedlab.evaluate.classification import classification_metrics, split_train_test, undersample_indices
 

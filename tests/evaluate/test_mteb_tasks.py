@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.errors import OptionError
 from embedlab.evaluate.mteb_tasks import get_task, run_mteb_task
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.datasets import IRDataset, load_ir
 from embedlab.evaluate.retrieval import rank, ranking_metrics, retrieval_metrics
 

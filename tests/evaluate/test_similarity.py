@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.datasets import load_scored_pairs
 from embedlab.evaluate.similarity import SIMILARITIES, pair_scores, similarity_metrics
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from explorefixtures import tiny_kv  # noqa: F401 - fixture
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.errors import InputError
 from embedlab.evaluate.encoders import SentenceEncoder, load_encoder
 from embedlab.explore import batch_figure, batch_similarity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.explore import pooling_comparison
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.errors import InputError, OptionError
 from embedlab.train.loading import load_training_data, parse_columns
 

@@ -125,7 +125,7 @@ def test_ships_the_base_model_when_training_only_hurts(pair_files, tmp_path, min
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_scored_pairs_train_with_cosent_and_spearman(tmp_path):
-    from conftest import shared_path
+    from testsupport import shared_path
 
     rows = shared_path("stsb", "sts-dev.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "sts-small.csv").write_text("\n".join(rows[:48]) + "\n", encoding="utf-8")
@@ -201,7 +201,7 @@ def test_bad_input_stops_before_training(tmp_path, cli):
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_nli_softmax_reports_accuracy_and_triplets_use_mnrl(tmp_path):
-    from conftest import shared_path
+    from testsupport import shared_path
 
     snli = tmp_path / "snli"
     snli.mkdir()

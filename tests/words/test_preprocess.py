@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_path
+from testsupport import shared_path
 from embedlab.errors import InputError, OptionError
 from embedlab.words import Preprocessor, load_stopwords, split_sentences
 

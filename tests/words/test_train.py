@@ -115,7 +115,7 @@ def test_bad_training_options(kwargs: dict, option: str) -> None:
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_training_on_nltk_movie_reviews(tmp_path: Path) -> None:
-    from conftest import shared_path
+    from testsupport import shared_path
 
     folder = shared_path("nltk_data", "corpora", "movie_reviews")
     result = train_vectors(

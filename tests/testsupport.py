@@ -1,0 +1,23 @@
+"""Helpers that test modules import by name (``from testsupport import shared_path``).
+
+They live here rather than in ``conftest.py`` because several test folders have their own ``conftest.py``, and
+``from conftest import ...`` would pick whichever of them Python imported first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data; the test is skipped with a reason when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data set not found: {path} (../shared/data beside the checkout)")
+    return path
