@@ -46,7 +46,7 @@ def train_flops(model, texts_per_column, batches, max_len) -> tuple[float, float
     d, layers, ff = cfg.hidden_size, cfg.num_hidden_layers, cfg.intermediate_size
     per_token = 2 * layers * (4 * d * d + 2 * d * ff)  # dense matmuls per token, forward
     tok = model.tokenizer
-    lengths = [[min(max_len, len(ids)) for ids in tok(col)["input_ids"]] for col in texts_per_column]
+    lengths = [[min(max_len, len(ids)) for ids in tok(list(col))["input_ids"]] for col in texts_per_column]
     padded = real = 0.0
     for b in batches:
         for col in lengths:
