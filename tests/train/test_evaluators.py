@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datasets import Dataset
 from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_token_ids, ir_from_pairs
 from embedlab.train.loading import TrainingData
@@ -23,6 +25,7 @@ def test_ir_from_plain_pairs():
     assert type(ev).__name__ == "InformationRetrievalEvaluator"
 
 
+@pytest.mark.slow
 def test_chunked_evaluation_finds_the_answer_at_the_end_of_a_long_passage(minilm):
     filler = " ".join(f"The committee discussed budget item {i} at length." for i in range(40))
     corpus = {

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.errors import InputError, OptionError
 from embedlab.train.loading import load_training_data, parse_columns
+from testsupport import shared_path
 
 
 def _jsonl(path, rows):
