@@ -57,6 +57,8 @@ def main() -> None:
     ap.add_argument("--rerank-top", type=int, default=20)
     ap.add_argument("--loss", default="bce")
     ap.add_argument("--out", default=None, help="keep the index and the reranker here")
+    ap.add_argument("--reuse", action="store_true", help="reuse the index (and reranker) already in --out")
+    ap.add_argument("--no-rerank", action="store_true", help="skip training and the reranked row")
     args = ap.parse_args()
 
     from embedlab.datasets import load_ir
@@ -76,42 +78,55 @@ def main() -> None:
     encoder = load_sentence_model(args.model)
     t = time.perf_counter()
     docs = [{"id": d, "text": text} for d, text in ir.corpus.items()]
-    index = Index.build(args.model, docs, out / "index", chunk="sentences", chunk_size=5, overlap=1, encoder=encoder)
+    if args.reuse and (out / "index" / "manifest.json").exists():
+        index = Index.load(out / "index", encoder=encoder)
+    else:
+        index = Index.build(
+            args.model, docs, out / "index", chunk="sentences", chunk_size=5, overlap=1, encoder=encoder
+        )
     print(f"index: {index.count} chunks of {len(docs)} passages in {time.perf_counter() - t:.1f} s")
 
-    t = time.perf_counter()
-    m = train_reranker(
-        train,
-        out / "reranker",
-        bi_encoder=encoder,
-        eval_data=test,
-        eval_top_k=args.rerank_top,
-        loss=args.loss,
-        num_negatives=args.negatives,
-        epochs=args.epochs,
-        max_length=args.max_length,
-        max_pairs=args.max_pairs,
-        batch_size=16,
-        learning_rate=5e-5,
-    )
-    print(
-        f"reranker: {m['train_examples']} training examples from {m['train_pairs']} pairs in "
-        f"{time.perf_counter() - t:.1f} s; evaluator (top {args.rerank_top} passages of the bi-encoder): "
-        f"NDCG@10 {m['before']['ndcg@10']:.4f} -> {m['after']['ndcg@10']:.4f}"
-    )
-    ce = load_cross_encoder(out / "reranker")
+    ce = None
+    if not args.no_rerank:
+        t = time.perf_counter()
+        if args.reuse and (out / "reranker" / "metrics.json").exists():
+            import json
+
+            m = json.loads((out / "reranker" / "metrics.json").read_text())
+        else:
+            m = train_reranker(
+                train,
+                out / "reranker",
+                bi_encoder=encoder,
+                eval_data=test,
+                eval_top_k=args.rerank_top,
+                loss=args.loss,
+                num_negatives=args.negatives,
+                epochs=args.epochs,
+                max_length=args.max_length,
+                max_pairs=args.max_pairs,
+                batch_size=16,
+                learning_rate=5e-5,
+            )
+        print(
+            f"reranker: {m['train_examples']} training examples from {m['train_pairs']} pairs in "
+            f"{time.perf_counter() - t:.1f} s; evaluator (top {args.rerank_top} passages of the bi-encoder): "
+            f"NDCG@10 {m['before']['ndcg@10']:.4f} -> {m['after']['ndcg@10']:.4f}"
+        )
+        ce = load_cross_encoder(out / "reranker")
 
     configs = {
         "BM25": {"mode": "bm25"},
         "dense": {"mode": "dense"},
         "hybrid (RRF)": {"mode": "hybrid"},
         "hybrid (weighted, alpha=0.5)": {"mode": "hybrid", "fusion": "weighted", "alpha": 0.5},
-        f"dense + reranker (top {args.rerank_top} chunks)": {
+    }
+    if ce is not None:
+        configs[f"dense + reranker (top {args.rerank_top} chunks)"] = {
             "mode": "dense",
             "rerank": ce,
             "rerank_top": args.rerank_top,
-        },
-    }
+        }
     rows = []
     for name, opts in configs.items():
         t = time.perf_counter()
