@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -109,6 +110,7 @@ def main() -> None:
     best_g, best_o = min(t_gensim), min(t_ours)
     print(f"best: bare gensim {best_g:.2f} s, embedlab {best_o:.2f} s")
     print(f"ratio: embedlab end to end runs at {best_g / best_o:.2f}x bare gensim's speed (target >= 0.9x)")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
