@@ -44,7 +44,8 @@ def glove_st_model():
     folder = Path(resolve_model("glove-6B-50d").path)
     vectors = np.load(folder / "glove_6B_50d_emb.npy")
     words = pd.read_parquet(folder / "glove_6B_index.parquet")["index"].astype(str).tolist()
-    tok = WhitespaceTokenizer(vocab=words, do_lower_case=True)
+    # No stop-word removal, like embedlab's averaging (WhitespaceTokenizer drops English stop words by default).
+    tok = WhitespaceTokenizer(vocab=words, stop_words=[], do_lower_case=True)
     emb = WordEmbeddings(tokenizer=tok, embedding_weights=torch.from_numpy(vectors))
     return SentenceTransformer(modules=[emb, Pooling(emb.get_embedding_dimension(), "mean")], device="cpu")
 
