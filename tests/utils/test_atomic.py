@@ -34,3 +34,18 @@ def test_atomic_dir_swaps_whole_folder(tmp_path: Path) -> None:
 def test_atomic_write_json(tmp_path: Path) -> None:
     p = atomic_write_json(tmp_path / "x" / "r.json", {"a": 1})
     assert p.read_text().strip().startswith("{")
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_open(tmp_path / "f.txt") as fh:
+            fh.write("x")
+        with atomic_dir(tmp_path / "d") as tmp:
+            (tmp / "a").write_text("1")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755

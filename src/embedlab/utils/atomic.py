@@ -15,6 +15,21 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it back at once.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_mode(path: Path, *, folder: bool) -> None:
+    """Give a temp file/folder the permissions a plain ``open``/``mkdir`` would have.
+
+    mkstemp/mkdtemp create private (0600/0700) entries; once renamed into place they would stay private.
+    """
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
@@ -30,6 +45,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    _ordinary_mode(tmp, folder=False)
     try:
         yield tmp
         os.replace(tmp, final)
@@ -82,6 +98,7 @@ def atomic_dir(path: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     if final.exists() and not overwrite:
         raise FileExistsError(str(final))
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    _ordinary_mode(tmp, folder=True)
     try:
         yield tmp
     except BaseException:
