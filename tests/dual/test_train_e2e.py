@@ -114,3 +114,39 @@ def test_dual_run_resumes_to_the_same_model(small_ir, tmp_path):
     assert a[0].tokenizer.get_vocab() == b[0].tokenizer.get_vocab()
     for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-5), name
+
+
+def test_unknown_dual_key_is_one_line_before_training(cli, small_ir, tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(_data(small_ir) + RECIPE + "no_such_key = 1\n", encoding="utf-8")
+    code, _, err = cli("train", recipe, "-o", tmp_path / "never")
+    assert code == 2
+    assert "dual.no_such_key" in err and "Traceback" not in err
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.slow
+def test_learned_temperature_trains_through_embedlab_train(small_ir, tmp_path):
+    # The trainer must hand the learned log-scale its own learning rate (dual_learning_rate_mapping); at the towers'
+    # rate it would not move measurably in a few steps.
+    from embedlab.train import train
+    from embedlab.train.recipe import load_recipe
+
+    recipe_file = tmp_path / "recipe.toml"
+    text = _data(small_ir) + RECIPE.replace("epochs = 2", "epochs = 1").replace(
+        "symmetric = true", "learn_temperature = true"
+    )
+    recipe_file.write_text(text + "temperature_learning_rate = 0.05\n", encoding="utf-8")
+    recipe = load_recipe(recipe_file, output=str(tmp_path / "out"))
+    from transformers import TrainerCallback
+
+    seen: dict[str, list[float]] = {}
+
+    class Grab(TrainerCallback):
+        def on_step_end(self, args, state, control, optimizer=None, **kwargs):
+            seen["initial_lrs"] = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
+
+    result = train(recipe, callbacks=[Grab()])
+    assert result.loss == "dual"
+    # One optimizer group holds the log-scale alone, at its own learning rate.
+    assert 0.05 in seen["initial_lrs"]

@@ -116,7 +116,7 @@ def _load_model(recipe: Recipe, loss_hint: str, train_texts: list[str], device: 
     if recipe.architecture == "dual":
         from embedlab.dual import DualConfig, build_dual_model
 
-        config = DualConfig(**recipe.dual)
+        config = DualConfig.from_dict(recipe.dual)
         model = build_dual_model(config, corpus=train_texts, base=recipe.model)
         return model.to(device)
     model = load_sentence_model(recipe.model, pooling=recipe.pooling, device=device)
@@ -359,7 +359,8 @@ def train(
     # 2. model, defaults, loss
     device, bf16, fp16 = _device_and_precision(recipe)
     transformers.set_seed(recipe.seed)
-    model = _load_model(recipe, loss_name, list(dict.fromkeys(_texts(tr)))[:100_000], device)
+    train_texts = list(dict.fromkeys(_texts(tr)))[:100_000]
+    model = _load_model(recipe, loss_name, train_texts, device)
     limit = position_limit(model)
     if recipe.max_seq_length:
         if limit and recipe.max_seq_length > limit:
@@ -383,7 +384,7 @@ def train(
     if recipe.architecture == "dual":
         from embedlab.dual import DualConfig
 
-        dual_config = DualConfig(**recipe.dual)
+        dual_config = DualConfig.from_dict(recipe.dual)
     choice = build_loss(model, tr.shape, effective, dual_config=dual_config)
     console.print(f"[bold]loss:[/bold] {choice.reason}")
     console.print(
@@ -470,9 +471,16 @@ def train(
         batch_sampler = BatchSamplers.NO_DUPLICATES if choice.no_duplicates else BatchSamplers.BATCH_SAMPLER
     extra: dict[str, Any] = {}
     if recipe.architecture == "dual":
-        from embedlab.dual import dual_router_mapping
+        from embedlab.dual import dual_learning_rate_mapping, dual_router_mapping, temperature_checkpoint_callback
 
         extra["router_mapping"] = dual_router_mapping(list(train_ds.column_names))
+        if dual_config is not None and choice.name == "dual":
+            # A learned temperature trains at its own rate (at the towers' ~2e-5 it would barely move) and is kept
+            # across checkpoint/resume by the callback, since it lives in the loss rather than the model.
+            lr_mapping = dual_learning_rate_mapping(dual_config)
+            if lr_mapping:
+                extra["learning_rate_mapping"] = lr_mapping
+            callbacks = [temperature_checkpoint_callback(choice.loss), *(callbacks or [])]
     args = SentenceTransformerTrainingArguments(
         output_dir=str(ckpt_dir),
         num_train_epochs=recipe.epochs,
@@ -532,7 +540,8 @@ def train(
                 f"({after[primary]:.4f} < {before[primary]:.4f}): shipping the base model unchanged[/yellow]"
             )
             transformers.set_seed(recipe.seed)
-            model = _load_model(recipe, loss_name, [], device)
+            # The same texts again: from-scratch dual towers rebuild their tokenizer from them.
+            model = _load_model(recipe, loss_name, train_texts, device)
             model.max_seq_length = effective.max_seq_length or model.max_seq_length
             after = dict(before)
     shipped_line = (
