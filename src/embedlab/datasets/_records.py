@@ -66,17 +66,7 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 start = reader.line_num + 1
         return
     if suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as fh:
-            for i, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=i) from exc
-                if not isinstance(obj, dict):
-                    raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=i)
-                yield i, obj
+        yield from iter_jsonl(path)
         return
     if suffix == ".json":
         data = load_json(path)
@@ -88,6 +78,25 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield i, obj
         return
     raise unknown_format(path, "one of " + ", ".join(RECORD_SUFFIXES))
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line, record)`` for a JSON Lines file of objects, skipping blank lines.
+
+    Raises:
+        InputError: a line that is not valid JSON or not an object, naming the file and line.
+    """
+    with Path(path).open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg})", path=path, line=i) from exc
+            if not isinstance(obj, dict):
+                raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=i)
+            yield i, obj
 
 
 def iter_tsv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

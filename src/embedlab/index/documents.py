@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from embedlab.datasets._records import iter_jsonl
 from embedlab.errors import InputError, OptionError, require_file
 
 ChunkBy = Literal["none", "sentences", "tokens"]
@@ -102,27 +103,19 @@ def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     if suffix in (".jsonl", ".json"):
         with open(path, encoding="utf-8") as fh:
             first = fh.read(1)
-            fh.seek(0)
-            if suffix == ".json" and first == "[":
+        if suffix == ".json" and first == "[":
+            with open(path, encoding="utf-8") as fh:
                 try:
                     rows = json.load(fh)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"not valid JSON ({exc.msg})", path=path, line=exc.lineno) from exc
-                for i, row in enumerate(rows, 1):
-                    if not isinstance(row, dict):
-                        raise InputError(f"item {i} is not an object", path=path)
-                    yield i, row
-                return
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=lineno) from exc
+            for i, row in enumerate(rows, 1):
                 if not isinstance(row, dict):
-                    raise InputError("expected a JSON object per line", path=path, line=lineno)
-                yield lineno, row
+                    raise InputError(f"item {i} is not an object", path=path)
+                yield i, row
+            return
+        # JSON Lines (also accepted under a .json name)
+        yield from iter_jsonl(path)
     elif suffix in (".csv", ".tsv"):
         with open(path, encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ",")

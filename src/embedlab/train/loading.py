@@ -163,19 +163,9 @@ def _read_table(path: Path) -> tuple[list[dict[str, Any]], int]:
     """Read rows of a table file; returns (rows, line number of the first row)."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        rows = []
-        with open(path, encoding="utf-8") as fh:
-            for i, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=i) from exc
-                if not isinstance(obj, dict):
-                    raise InputError("expected a JSON object per line", path=path, line=i)
-                rows.append(obj)
-        return rows, 1
+        from embedlab.datasets._records import iter_jsonl
+
+        return [obj for _, obj in iter_jsonl(path)], 1
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
