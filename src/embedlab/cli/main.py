@@ -22,7 +22,8 @@ app = typer.Typer(
     help="From raw text to a trained, measured text-embedding model and a retrieval pipeline built on it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    # Markdown, not rich markup: help texts show defaults and examples in [brackets] that rich would swallow as tags.
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
