@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import IRDataset, load_ir
 from embedlab.errors import InputError
+from testsupport import shared_path
 
 
 def test_aims_qa_ir_json():

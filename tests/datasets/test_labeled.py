@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import load_labeled_texts
 from embedlab.errors import InputError
+from testsupport import shared_path
 
 
 def test_banking77():

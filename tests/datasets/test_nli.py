@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import NLIData, load_nli
 from embedlab.errors import InputError, OptionError
+from testsupport import shared_path
 
 
 def test_snli_folder():

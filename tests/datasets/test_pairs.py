@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import ScoredPairs, load_scored_pairs
 from embedlab.errors import InputError
+from testsupport import shared_path
 
 
 def test_stsb_dev_and_train():

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import load_labeled_texts
 from embedlab.evaluate.classification import classification_metrics, split_train_test, undersample_indices
+from testsupport import shared_path
 
 
 def test_undersampling_equals_mteb():

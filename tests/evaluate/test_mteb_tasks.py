@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.errors import OptionError
 from embedlab.evaluate.mteb_tasks import get_task, run_mteb_task
+from testsupport import shared_path
 
 
 def test_unknown_task_suggests_names():

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import IRDataset, load_ir
 from embedlab.evaluate.retrieval import rank, ranking_metrics, retrieval_metrics
+from testsupport import shared_path
 
 
 def test_ranking_metrics_by_hand():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from testsupport import shared_path
 from embedlab.datasets import load_scored_pairs
 from embedlab.evaluate.similarity import SIMILARITIES, pair_scores, similarity_metrics
+from testsupport import shared_path
 
 
 def test_pair_scores_by_hand():

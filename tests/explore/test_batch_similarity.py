@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from explorefixtures import tiny_kv  # noqa: F401 - fixture
 
-from testsupport import shared_path
 from embedlab.errors import InputError
 from embedlab.evaluate.encoders import SentenceEncoder, load_encoder
 from embedlab.explore import batch_figure, batch_similarity
 from embedlab.explore.batch_similarity import load_pairs
+from testsupport import shared_path
 
 
 def test_batch_similarity_on_aims_qa(minilm, minilm_path, tmp_path, tiny_kv):  # noqa: F811

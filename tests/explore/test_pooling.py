@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.explore import pooling_comparison
+from testsupport import shared_path
 
 
 @pytest.mark.slow

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from testsupport import shared_path
 from embedlab.errors import InputError, OptionError
 from embedlab.words import Preprocessor, load_stopwords, split_sentences
+from testsupport import shared_path
 
 
 def test_unicode_letters_kept_by_default() -> None:

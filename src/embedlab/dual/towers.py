@@ -179,10 +179,12 @@ def tie_word_embeddings(query_tower: list[nn.Module], document_tower: list[nn.Mo
 
 
 def _tower_dim(tower: list[nn.Module]) -> int:
+    from embedlab.models import embedding_dimension
+
     for module in reversed(tower):
-        for name in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
-            if hasattr(module, name) and getattr(module, name)() is not None:
-                return int(getattr(module, name)())
+        dim = embedding_dimension(module)
+        if dim is not None:
+            return dim
     raise OptionError("--architecture dual", "cannot tell a tower's output dimension")
 
 

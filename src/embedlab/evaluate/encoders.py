@@ -78,8 +78,9 @@ class SentenceEncoder:
 
     @property
     def dim(self) -> int:
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(get_dim() or self.model.encode(["x"]).shape[1])
+        from embedlab.models import embedding_dimension
+
+        return embedding_dimension(self.model) or int(self.model.encode(["x"]).shape[1])
 
     @property
     def fingerprint(self) -> str:

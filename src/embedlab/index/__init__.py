@@ -466,9 +466,9 @@ def _embed(
 ) -> np.ndarray:
     """Embed with the query/document prompts of the model when it has them (``encode_query``/``encode_document``)."""
     if not texts:
-        fn = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
-        dim = fn()
-        return np.zeros((0, dim), dtype=np.float32)
+        from embedlab.models import embedding_dimension
+
+        return np.zeros((0, embedding_dimension(encoder) or 0), dtype=np.float32)
     fn = getattr(encoder, f"encode_{kind}", None) or encoder.encode
     vectors = fn(
         texts,

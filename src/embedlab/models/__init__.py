@@ -17,8 +17,16 @@ from embedlab.models.resolve import (
     ModelKind,
     ResolvedModel,
     available_models,
+    embedding_dimension,
     load_sentence_model,
     resolve_model,
 )
 
-__all__ = ["ModelKind", "ResolvedModel", "available_models", "load_sentence_model", "resolve_model"]
+__all__ = [
+    "ModelKind",
+    "ResolvedModel",
+    "available_models",
+    "embedding_dimension",
+    "load_sentence_model",
+    "resolve_model",
+]

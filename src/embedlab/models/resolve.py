@@ -251,3 +251,14 @@ def load_sentence_model(
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     return model
+
+
+def embedding_dimension(model: Any) -> int | None:
+    """The output dimension of a sentence-transformers model (or module), across versions.
+
+    sentence-transformers 6 renamed ``get_sentence_embedding_dimension`` to ``get_embedding_dimension`` and warns on
+    the old name; this asks for the new one first. Returns None when the model cannot tell (e.g. no pooling yet).
+    """
+    fn = getattr(model, "get_embedding_dimension", None) or getattr(model, "get_sentence_embedding_dimension", None)
+    dim = fn() if fn is not None else None
+    return int(dim) if dim else None

@@ -390,8 +390,9 @@ def create_app(
 
 
 def _dimension(encoder: Any) -> int:
-    fn = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
-    return int(fn() or 0)
+    from embedlab.models import embedding_dimension
+
+    return embedding_dimension(encoder) or 0
 
 
 def _openai_texts(value: Any, encoder: Any, lim: Limits) -> list[str]:

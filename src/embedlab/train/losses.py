@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import OptionError
+from embedlab.models import embedding_dimension
 
 if TYPE_CHECKING:
     import torch
@@ -137,7 +138,7 @@ def build_loss(
     elif name == "cosine":
         loss = L.CosineSimilarityLoss(model)
     elif name == "softmax":
-        loss = L.SoftmaxLoss(model, model.get_sentence_embedding_dimension(), num_labels=3)
+        loss = L.SoftmaxLoss(model, embedding_dimension(model), num_labels=3)
     elif name == "tsdae":
         loss = L.DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
     else:  # pragma: no cover - resolve_loss_name guards this
@@ -145,7 +146,7 @@ def build_loss(
     if recipe.matryoshka_dims:
         if name in ("tsdae", "softmax"):
             raise OptionError("--matryoshka-dims", f"Matryoshka wrapping does not apply to the {name} loss")
-        full = model.get_sentence_embedding_dimension()
+        full = embedding_dimension(model)
         dims = sorted({d for d in recipe.matryoshka_dims if d <= full} | {full}, reverse=True)
         if any(d > full for d in recipe.matryoshka_dims):
             raise OptionError("--matryoshka-dims", f"dimensions must be at most the model's {full}")
