@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Caches (embeddings, trained tokenizers) go to a fresh folder, not the user's ~/.cache/embedlab.
+os.environ.setdefault("EMBEDLAB_CACHE", tempfile.mkdtemp(prefix="embedlab-test-cache-"))
 
 from testsupport import REPO, SHARED_DATA, shared_path  # noqa: F401  (re-exported for fixtures)
 
