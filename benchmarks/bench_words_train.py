@@ -18,28 +18,14 @@ Run: .venv/bin/python benchmarks/bench_words_train.py [--repeat 2 --runs 2]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from _machine import machine  # benchmarks/ is on sys.path when a script runs
+
 WIKI = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    return f"{cpu}, {os.cpu_count()} cores, load average {load:.1f}, {when}"
 
 
 def main() -> None:
