@@ -21,3 +21,14 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data set not found: {path} (../shared/data beside the checkout)")
     return path
+
+
+def save_tiny_kv(words: dict[str, list[float]], path: Path) -> str:
+    """Save ``words`` (word -> vector) as a real gensim KeyedVectors ``.kv`` file; returns its path as a str."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=len(next(iter(words.values()))))
+    kv.add_vectors(list(words), np.array(list(words.values()), dtype=np.float32))
+    kv.save(str(path))
+    return str(path)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from testsupport import save_tiny_kv
 
 WORDS = {
     "cat": [1.0, 0.1, 0.0, 0.0],
@@ -26,13 +27,7 @@ WORDS = {
 @pytest.fixture()
 def tiny_kv(tmp_path: Path) -> str:
     """A small gensim KeyedVectors model saved as .kv (a real word-vector model, quick to load)."""
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(vector_size=4)
-    kv.add_vectors(list(WORDS), np.array(list(WORDS.values()), dtype=np.float32))
-    path = tmp_path / "tiny.kv"
-    kv.save(str(path))
-    return str(path)
+    return save_tiny_kv(WORDS, tmp_path / "tiny.kv")
 
 
 @pytest.fixture()

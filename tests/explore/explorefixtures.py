@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from testsupport import save_tiny_kv
 
 WORDS = {
     "cat": [1.0, 0.1, 0.0, 0.0],
@@ -24,10 +25,4 @@ WORDS = {
 @pytest.fixture()
 def tiny_kv(tmp_path: Path) -> str:
     """A small gensim KeyedVectors model saved as .kv."""
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(vector_size=4)
-    kv.add_vectors(list(WORDS), np.array(list(WORDS.values()), dtype=np.float32))
-    path = tmp_path / "tiny.kv"
-    kv.save(str(path))
-    return str(path)
+    return save_tiny_kv(WORDS, tmp_path / "tiny.kv")
