@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from embedlab.errors import InputError, ModelNotFoundError
+from embedlab.errors import InputError, ModelNotFoundError, OptionError
 from embedlab.rerank.score import load_cross_encoder, rerank, score_pairs
 
 
@@ -23,6 +23,25 @@ def test_scores_match_the_cross_encoder(ce):
     assert scores == pytest.approx([float(x) for x in expected], abs=1e-6)
     order = rerank(ce, "capital of france", passages, top_k=2)
     assert [i for i, _ in order] == list(np.argsort(-np.array(scores))[:2])
+
+
+def test_heads_of_a_fresh_cross_encoder_and_their_round_trip(ce, minilm_path, tmp_path):
+    from sentence_transformers.cross_encoder import CrossEncoder
+
+    # mean head: sentence-transformers modules (encoder, mean pooling, a 1-output linear layer)
+    assert [type(m).__name__ for m in ce] == ["Transformer", "Pooling", "Dense"] and ce.num_labels == 1
+    assert ce.max_length == 64
+    pairs = [("capital of france", "Paris is the capital of France."), ("capital of france", "Bananas.")]
+    ce.save_pretrained(str(tmp_path / "mean"))
+    again = load_cross_encoder(tmp_path / "mean")  # a saved cross-encoder: no second fresh head
+    plain = CrossEncoder(str(tmp_path / "mean"))  # and plain sentence-transformers loads it too
+    assert again.max_length == 64
+    np.testing.assert_allclose(again.predict(pairs), ce.predict(pairs), atol=1e-6)
+    np.testing.assert_allclose(plain.predict(pairs), ce.predict(pairs), atol=1e-6)
+    cls = load_cross_encoder(minilm_path, max_length=64, head="cls")
+    assert type(cls.model).__name__ == "BertForSequenceClassification" and cls.num_labels == 1
+    with pytest.raises(OptionError, match="--head"):
+        load_cross_encoder(minilm_path, head="max")  # type: ignore[arg-type]
 
 
 def test_bad_input(ce):

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from embedlab.errors import OptionError
-from embedlab.rerank.train import load_metrics, split_by_passage, train_reranker
+from embedlab.rerank.train import _inverse_cloze, load_metrics, split_by_passage, train_reranker
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,24 @@ def test_split_by_passage_has_no_shared_passage(tiny_ir):
         split_by_passage(tiny_ir, 1.5)
 
 
+def test_inverse_cloze_queries_come_from_their_passage(tiny_ir):
+    from embedlab.data.pairs_from_corpus import split_sentences
+
+    long = [(d, t) for d, t in tiny_ir.corpus.items() if len(split_sentences(t)) >= 8][:4]
+    assert len(long) == 4
+    corpus = dict([*long, ("short", "One sentence only, too short to leave context.")])
+    pairs = _inverse_cloze(corpus, 2, 1.0, seed=0)
+    assert len(pairs) == 8 and len({q for q, _ in pairs}) == 8  # two distinct sentences of each long passage
+
+    def words(text: str) -> str:
+        return " ".join(text.split())
+
+    for query, positive in pairs:
+        assert positive in corpus.values() and words(query) in words(positive)  # the passage exactly as indexed
+    dropped = _inverse_cloze(corpus, 2, 0.0, seed=0)
+    assert all(words(q) not in words(p) and p not in corpus.values() for q, p in dropped)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce"])  # listwise losses share the code path but for the data format
 def test_tiny_training_runs_and_reports(tiny_ir, minilm, tmp_path, loss):
@@ -51,10 +69,12 @@ def test_tiny_training_runs_and_reports(tiny_ir, minilm, tmp_path, loss):
         max_length=64,
         eval_top_k=5,
         eval_fraction=0.25,
+        corpus_queries=1,
     )
     for stage in ("before", "after"):
         assert 0.0 <= metrics[stage]["ndcg@10"] <= 1.0 and 0.0 <= metrics[stage]["mrr@10"] <= 1.0
     assert metrics["train_pairs"] == 16 and metrics["eval_queries"] > 0
+    assert metrics["corpus_pairs"] > 0 and metrics["head"] == "mean"
     assert metrics["history"], "the evaluator ran during training"
     assert load_metrics(out)["after"] == metrics["after"]
     from embedlab.rerank.score import load_cross_encoder
@@ -68,6 +88,8 @@ def test_bad_options(tiny_ir, tmp_path):
         train_reranker(tiny_ir, tmp_path / "x", loss="hinge")  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="--negatives"):
         train_reranker(tiny_ir, tmp_path / "x", num_negatives=0)
+    with pytest.raises(OptionError, match="--keep-sentence"):
+        train_reranker(tiny_ir, tmp_path / "x", keep_sentence=2.0)
 
 
 def test_cli_missing_data(cli, tmp_path):

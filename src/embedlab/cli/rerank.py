@@ -26,6 +26,13 @@ def train(
     eval_top_k: int = typer.Option(100, "--eval-top-k", help="Bi-encoder candidates reranked in evaluation."),
     max_pairs: int | None = typer.Option(None, "--max-pairs", help="Cap on training pairs (quick runs)."),
     eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps (default: per epoch)."),
+    head: str = typer.Option("mean", "--head", help="Fresh scoring head on mean-pooled tokens (mean) or [CLS] (cls)."),
+    corpus_queries: int = typer.Option(
+        0, "--corpus-queries", help="Inverse-cloze pseudo-queries per training passage added to the labelled pairs."
+    ),
+    keep_sentence: float = typer.Option(
+        1.0, "--keep-sentence", help="Probability that a pseudo-query's passage keeps the query sentence."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
 ) -> None:
     """Train a cross-encoder reranker on (query, positive) data with bi-encoder-mined negatives."""
@@ -49,12 +56,16 @@ def train(
         eval_top_k=eval_top_k,
         max_pairs=max_pairs,
         eval_steps=eval_steps,
+        head=head,  # type: ignore[arg-type]
+        corpus_queries=corpus_queries,
+        keep_sentence=keep_sentence,
         seed=seed,
         show_progress=True,
     )
     b, a = m["before"], m["after"]
     console.print(
-        f"reranker saved to {output} ({m['train_pairs']} pairs, {m['seconds']} s)\n"
+        f"reranker saved to {output} ({m['train_pairs']} pairs + {m['corpus_pairs']} from the corpus, "
+        f"{m['seconds']} s)\n"
         f"top-{m['eval_top_k']} of the bi-encoder on {m['eval_queries']} held-out queries: "
         f"NDCG@10 {b['ndcg@10']:.4f} -> {a['ndcg@10']:.4f}, MRR@10 {b['mrr@10']:.4f} -> {a['mrr@10']:.4f}"
     )
