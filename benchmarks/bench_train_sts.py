@@ -29,6 +29,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2000, help="STS-B train rows used (0: all 5749)")
     ap.add_argument("--with-sick", action="store_true")
     ap.add_argument("--anchor-defaults", action="store_true")
+    ap.add_argument("--epochs", type=float, default=1)
+    ap.add_argument("--loss", default="auto", help="auto (CoSENT for scored pairs) or cosine")
     args = ap.parse_args()
 
     from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
@@ -50,7 +52,14 @@ def main() -> None:
         return ev(load_sentence_model(model_arg))["stsb-dev_spearman_cosine"]
 
     rows = [("all-MiniLM-L6-v2 (base)", spearman("all-MiniLM-L6-v2"), "-")]
-    common = dict(eval=str(SHARED / "stsb" / "sts-dev.csv"), epochs=1, max_seq_length=64, seed=42, save_total_limit=1)
+    common = dict(
+        eval=str(SHARED / "stsb" / "sts-dev.csv"),
+        epochs=args.epochs,
+        loss=args.loss,
+        max_seq_length=64,
+        seed=42,
+        save_total_limit=1,
+    )
     base = "all-MiniLM-L6-v2"
     if args.with_sick:
         t = time.perf_counter()
@@ -61,7 +70,7 @@ def main() -> None:
     res = train(Recipe(model=base, train=str(work / "sts-train.tsv"), output=str(work / "sts"), **common))
     rows.append(
         (
-            f"+ CoSENT on STS-B train ({len(lines)}), embedlab defaults ({res.shipped})",
+            f"+ {res.loss} on STS-B train ({len(lines)}), {args.epochs:g} epoch(s), embedlab defaults ({res.shipped})",
             spearman(str(work / "sts")),
             f"{time.perf_counter() - t:.0f}",
         )
@@ -92,7 +101,7 @@ def main() -> None:
         print(f"| {name} | {score:.4f} | {secs} |")
     print(
         f"\nrecipe: {res.loss}, lr {res.hparams['learning_rate']}, warm-up {res.hparams['warmup_ratio']}, batch "
-        f"{res.hparams['batch_size']}, 1 epoch, max_seq_length 64; "
+        f"{res.hparams['batch_size']}, {args.epochs:g} epoch(s), max_seq_length 64; "
         f"whole run {(time.perf_counter() - start) / 60:.1f} min; "
         f"load {os.getloadavg()}"
     )
