@@ -146,7 +146,9 @@ def test_learned_temperature_survives_checkpoint_and_resume(qa_pairs, tmp_path):
     assert full.temperature != pytest.approx(0.05, abs=1e-4)  # it moved
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path / "cut", interrupt=True)
-    assert (tmp_path / "cut" / "checkpoint-2" / "dual_temperature.json").exists()
+    from embedlab.train.loss_state import LOSS_STATE_FILE
+
+    assert (tmp_path / "cut" / "checkpoint-2" / LOSS_STATE_FILE).exists()
     resumed = run(tmp_path / "cut", resume=True)
     assert resumed.log_scale.item() == pytest.approx(full.log_scale.item(), abs=1e-6)
 

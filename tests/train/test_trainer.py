@@ -101,6 +101,37 @@ def test_resume_after_interruption_matches_uninterrupted_run(uninterrupted, pair
 
 
 @pytest.mark.slow
+def test_softmax_head_survives_resume(pair_files, tmp_path):
+    """SoftmaxLoss trains a classifier that lives in the loss, not in the model: resuming must restore it too, or the
+    encoder's updates after the checkpoint (driven through that head) differ from an uninterrupted run's."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import TrainerCallback
+
+    labels = ["entailment", "neutral", "contradiction"]
+    rows = [json.loads(x) for x in pair_files[0].read_text().splitlines()]
+    nli = [{"premise": r["anchor"], "hypothesis": r["positive"], "label": labels[i % 3]} for i, r in enumerate(rows)]
+    train_file = _write(tmp_path / "nli.jsonl", nli[:32])
+    eval_file = _write(tmp_path / "nli-dev.jsonl", nli[32:])
+
+    class Interrupt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == 3:
+                raise KeyboardInterrupt
+
+    full = train(_recipe(train_file, eval_file, tmp_path / "full", keep_best=False))
+    assert full.loss == "softmax"
+    recipe = _recipe(train_file, eval_file, tmp_path / "resumed", keep_best=False)
+    with pytest.raises(KeyboardInterrupt):
+        train(recipe, callbacks=[Interrupt()])
+    train(recipe, resume=True)
+    a = SentenceTransformer(str(full.output), device="cpu")
+    b = SentenceTransformer(str(tmp_path / "resumed"), device="cpu")
+    for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-6), name
+
+
+@pytest.mark.slow
 def test_ships_the_base_model_when_training_only_hurts(pair_files, tmp_path, minilm):
     import numpy as np
     from sentence_transformers import SentenceTransformer

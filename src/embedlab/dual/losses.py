@@ -107,45 +107,19 @@ def dual_loss(model: SentenceTransformer, config: DualConfig) -> nn.Module:
     return MultipleNegativesRankingLoss(model, scale=1.0 / config.temperature, **kwargs)
 
 
-TEMPERATURE_FILE = "dual_temperature.json"
-
-
 def temperature_checkpoint_callback(loss: nn.Module) -> Any:
     """A ``transformers.TrainerCallback`` that keeps a learned temperature across checkpoint and resume.
 
-    The log-scale lives in the loss, not in the model, so a checkpoint (the model folder plus optimizer state) would
-    not hold it and a resumed run would restart it from its initial value. The callback writes it into each
-    checkpoint folder (:data:`TEMPERATURE_FILE`) and reads it back when training resumes from one. With a fixed
-    temperature it does nothing.
+    The log-scale lives in the loss, not in the model, so a checkpoint would not hold it; this is
+    :func:`embedlab.train.loss_state.loss_state_checkpoint_callback`, which saves any loss's own parameters (with a
+    fixed temperature there are none and it does nothing). ``embedlab train`` adds it to every run.
 
     Example:
         >>> trainer = SentenceTransformerTrainer(..., loss=loss, callbacks=[temperature_checkpoint_callback(loss)])
     """
-    import json
-    import os
+    from embedlab.train.loss_state import loss_state_checkpoint_callback
 
-    from transformers import TrainerCallback
-
-    class TemperatureCheckpoint(TrainerCallback):
-        def on_save(self, args, state, control, **kwargs):
-            if isinstance(loss, LearnedTemperatureRankingLoss) and state.is_world_process_zero:
-                folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
-                os.makedirs(folder, exist_ok=True)
-                with open(os.path.join(folder, TEMPERATURE_FILE), "w", encoding="utf-8") as fh:
-                    json.dump({"log_scale": float(loss.log_scale.detach()), "step": state.global_step}, fh)
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            # On resume the trainer has loaded the checkpoint's state (global_step > 0) before this hook runs.
-            if not isinstance(loss, LearnedTemperatureRankingLoss) or state.global_step == 0:
-                return
-            path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}", TEMPERATURE_FILE)
-            if os.path.exists(path):
-                with open(path, encoding="utf-8") as fh:
-                    saved = json.load(fh)
-                with torch.no_grad():
-                    loss.log_scale.fill_(float(saved["log_scale"]))
-
-    return TemperatureCheckpoint()
+    return loss_state_checkpoint_callback(loss)
 
 
 def dual_learning_rate_mapping(config: DualConfig) -> dict[str, float]:

@@ -329,6 +329,7 @@ def train(
     from embedlab.train.card import curves_csv, model_card
     from embedlab.train.defaults import default_hparams
     from embedlab.train.evaluators import build_evaluator, primary_key
+    from embedlab.train.loss_state import loss_state_checkpoint_callback
     from embedlab.train.losses import build_loss, resolve_loss_name
     from embedlab.train.truncation import position_limit, truncation_report
     from embedlab.utils.atomic import atomic_dir, atomic_write_json, atomic_write_text
@@ -471,16 +472,17 @@ def train(
         batch_sampler = BatchSamplers.NO_DUPLICATES if choice.no_duplicates else BatchSamplers.BATCH_SAMPLER
     extra: dict[str, Any] = {}
     if recipe.architecture == "dual":
-        from embedlab.dual import dual_learning_rate_mapping, dual_router_mapping, temperature_checkpoint_callback
+        from embedlab.dual import dual_learning_rate_mapping, dual_router_mapping
 
         extra["router_mapping"] = dual_router_mapping(list(train_ds.column_names))
         if dual_config is not None and choice.name == "dual":
-            # A learned temperature trains at its own rate (at the towers' ~2e-5 it would barely move) and is kept
-            # across checkpoint/resume by the callback, since it lives in the loss rather than the model.
+            # A learned temperature trains at its own rate (at the towers' ~2e-5 it would barely move).
             lr_mapping = dual_learning_rate_mapping(dual_config)
             if lr_mapping:
                 extra["learning_rate_mapping"] = lr_mapping
-            callbacks = [temperature_checkpoint_callback(choice.loss), *(callbacks or [])]
+    # Parameters that live in the loss (SoftmaxLoss's classifier, TSDAE's decoder, a learned temperature) are not in
+    # a transformers checkpoint: the callback keeps them across checkpoint/resume.
+    callbacks = [loss_state_checkpoint_callback(choice.loss, model), *(callbacks or [])]
     args = SentenceTransformerTrainingArguments(
         output_dir=str(ckpt_dir),
         num_train_epochs=recipe.epochs,
