@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from embedlab.errors import InputError, OptionError
 from embedlab.utils.optional import require
+from embedlab.utils.progress import quiet_tqdm
 
 if TYPE_CHECKING:
     from embedlab.datasets import IRDataset
@@ -220,18 +221,19 @@ def train_reranker(
     if len(corpus) <= num_negatives:
         raise OptionError("--negatives", f"{num_negatives} negatives need more than {len(corpus)} passages")
     listwise = loss != "bce"
-    mined = mine_hard_negatives(
-        datasets.Dataset.from_dict({"query": [q for q, _ in pairs], "positive": [d for _, d in pairs]}),
-        encoder,
-        corpus=corpus,
-        num_negatives=num_negatives,
-        range_max=min(100, len(corpus) - 1),
-        relative_margin=0.05,  # skip "negatives" nearly as similar as the positive: often unlabelled positives
-        sampling_strategy="top",
-        output_format="labeled-list" if listwise else "labeled-pair",
-        batch_size=64,
-        verbose=show_progress,
-    )
+    with quiet_tqdm(not show_progress):
+        mined = mine_hard_negatives(
+            datasets.Dataset.from_dict({"query": [q for q, _ in pairs], "positive": [d for _, d in pairs]}),
+            encoder,
+            corpus=corpus,
+            num_negatives=num_negatives,
+            range_max=min(100, len(corpus) - 1),
+            relative_margin=0.05,  # skip "negatives" nearly as similar as the positive: often unlabelled positives
+            sampling_strategy="top",
+            output_format="labeled-list" if listwise else "labeled-pair",
+            batch_size=64,
+            verbose=show_progress,
+        )
     torch.manual_seed(seed)
     ce = load_cross_encoder(model, max_length=max_length, head=head)
     if listwise:

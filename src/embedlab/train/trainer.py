@@ -333,6 +333,7 @@ def train(
     from embedlab.train.losses import build_loss, resolve_loss_name
     from embedlab.train.truncation import position_limit, truncation_report
     from embedlab.utils.atomic import atomic_dir, atomic_write_json, atomic_write_text
+    from embedlab.utils.progress import quiet_tqdm
 
     console = console or err_console
     recipe.validate()
@@ -526,7 +527,8 @@ def train(
 
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
-    out = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    with quiet_tqdm():  # embedlab draws its own progress; the trainer's widget-example bar is noise
+        out = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     runtime = float(out.metrics.get("train_runtime", 0.0))
     sps = float(out.metrics.get("train_samples_per_second", 0.0))
 
