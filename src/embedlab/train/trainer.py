@@ -331,6 +331,7 @@ def train(
     from embedlab.train.evaluators import build_evaluator, primary_key
     from embedlab.train.loss_state import loss_state_checkpoint_callback
     from embedlab.train.losses import build_loss, resolve_loss_name
+    from embedlab.train.memory import memory_warning
     from embedlab.train.truncation import position_limit, truncation_report
     from embedlab.utils.atomic import atomic_dir, atomic_write_json, atomic_write_text
     from embedlab.utils.progress import quiet_tqdm
@@ -405,6 +406,11 @@ def train(
             msg = rep.message(where)
             trunc_lines.append(msg)
             console.print(("[yellow]" if rep.n_truncated else "[dim]") + msg, highlight=False)
+    if device == "cpu" and loss_name != "tsdae":
+        text_columns = [[str(t) for t in tr.dataset[c]] for c in tr.columns if c not in ("label", "score")]
+        warning = memory_warning(model, text_columns, batch_size, loss_name, mini_batch_size=recipe.mini_batch_size)
+        if warning:
+            console.print(f"[yellow]{warning}[/yellow]", highlight=False)
     if recipe.chunk_eval and ev is not None and ev.shape in ("pairs", "triplets"):
         console.print("[dim]evaluation scores long passages by their best chunk (--chunk-eval)[/dim]")
 
