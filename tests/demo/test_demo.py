@@ -12,7 +12,7 @@ from embedlab.demo import run_demo
 
 
 @pytest.mark.slow
-def test_sentence_and_retrieval_parts_chain_through_artifacts(tmp_path: Path) -> None:
+def test_sentence_and_retrieval_parts_chain_through_artifacts(tmp_path: Path, capfd) -> None:
     buffer = io.StringIO()
     console = Console(file=buffer, width=160)
     ctx = run_demo(tmp_path / "demo", parts=("sentence", "retrieval"), quick=True, console=console)
@@ -24,3 +24,6 @@ def test_sentence_and_retrieval_parts_chain_through_artifacts(tmp_path: Path) ->
     assert str(model_dir.name) in out
     for mode in ("dense", "hybrid"):
         assert mode in out.lower()
+    # no library progress bars beside embedlab's own output (training, mining)
+    err = capfd.readouterr().err
+    assert "Computing widget examples" not in err and "Batches:" not in err

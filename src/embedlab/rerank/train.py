@@ -265,14 +265,15 @@ def train_reranker(
             disable_tqdm=not show_progress,
             dataloader_drop_last=False,
         )
-        trainer = st.cross_encoder.CrossEncoderTrainer(
-            model=ce, args=args, train_dataset=mined, loss=train_loss, evaluator=evaluator
-        )
-        if not show_progress:  # without progress bars transformers prints every log dict: keep quiet instead
-            from transformers.trainer_callback import PrinterCallback
+        with quiet_tqdm(not show_progress):
+            trainer = st.cross_encoder.CrossEncoderTrainer(
+                model=ce, args=args, train_dataset=mined, loss=train_loss, evaluator=evaluator
+            )
+            if not show_progress:  # without progress bars transformers prints every log dict: keep quiet instead
+                from transformers.trainer_callback import PrinterCallback
 
-            trainer.remove_callback(PrinterCallback)
-        trainer.train()
+                trainer.remove_callback(PrinterCallback)
+            trainer.train()
         history = [h for h in trainer.state.log_history if any(k.endswith("ndcg@10") for k in h)]
     results = evaluator(ce)
     metrics: dict[str, Any] = {

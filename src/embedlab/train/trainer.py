@@ -521,19 +521,20 @@ def train(
         dataloader_num_workers=0,
         **extra,
     )
-    trainer = SentenceTransformerTrainer(
-        model=model,
-        args=args,
-        train_dataset=train_ds,
-        loss=choice.loss,
-        evaluator=evaluator,
-        callbacks=[_progress_callback(console), *(callbacks or [])],
-    )
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    trainer.remove_callback(ProgressCallback)
-    trainer.remove_callback(PrinterCallback)
-    with quiet_tqdm():  # embedlab draws its own progress; the trainer's widget-example bar is noise
+    # embedlab draws its own progress; the trainer's "Computing widget examples" bar (drawn while it is built) is noise
+    with quiet_tqdm():
+        trainer = SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            loss=choice.loss,
+            evaluator=evaluator,
+            callbacks=[_progress_callback(console), *(callbacks or [])],
+        )
+        trainer.remove_callback(ProgressCallback)
+        trainer.remove_callback(PrinterCallback)
         out = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     runtime = float(out.metrics.get("train_runtime", 0.0))
     sps = float(out.metrics.get("train_samples_per_second", 0.0))
