@@ -90,6 +90,8 @@ def test_bad_options(tiny_ir, tmp_path):
         train_reranker(tiny_ir, tmp_path / "x", num_negatives=0)
     with pytest.raises(OptionError, match="--keep-sentence"):
         train_reranker(tiny_ir, tmp_path / "x", keep_sentence=2.0)
+    with pytest.raises(OptionError, match="--head"):
+        train_reranker("no-such-file.json", tmp_path / "x", head="max")  # type: ignore[arg-type]  # before reading
 
 
 def test_cli_missing_data(cli, tmp_path):

@@ -182,11 +182,17 @@ def train_reranker(
     """
     from embedlab.datasets import load_ir
     from embedlab.models.resolve import load_sentence_model
-    from embedlab.rerank.score import load_cross_encoder
+    from embedlab.rerank.score import HEADS, load_cross_encoder
     from embedlab.utils.atomic import atomic_dir, atomic_write_json
 
     if loss not in LOSSES:
         raise OptionError("--loss", f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
+    if head not in HEADS:  # checked before any data or model is read
+        raise OptionError("--head", f"unknown head {head!r}; use {', '.join(HEADS)}")
+    if corpus_queries < 0:
+        raise OptionError("--corpus-queries", f"must be 0 or more, got {corpus_queries}")
+    if not 0.0 <= keep_sentence <= 1.0:
+        raise OptionError("--keep-sentence", f"must be between 0 and 1, got {keep_sentence}")
     for option, value in (("--negatives", num_negatives), ("--batch-size", batch_size), ("--max-length", max_length)):
         if value < 1:
             raise OptionError(option, f"must be at least 1, got {value}")
@@ -208,10 +214,6 @@ def train_reranker(
         pairs = pairs[:max_pairs]
     if not pairs:
         raise InputError("no (query, relevant passage) pairs to train on")
-    if corpus_queries < 0:
-        raise OptionError("--corpus-queries", f"must be 0 or more, got {corpus_queries}")
-    if not 0.0 <= keep_sentence <= 1.0:
-        raise OptionError("--keep-sentence", f"must be between 0 and 1, got {keep_sentence}")
     labelled = len(pairs)
     if corpus_queries:
         pairs += _inverse_cloze(train.corpus, corpus_queries, keep_sentence, seed)
