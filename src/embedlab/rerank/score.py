@@ -58,8 +58,7 @@ def load_cross_encoder(
         ModelNotFoundError: nothing loadable there.
         OptionError: an unknown ``head``.
     """
-    if head not in HEADS:
-        raise OptionError("--head", f"unknown head {head!r}; use {', '.join(HEADS)}")
+    check_head(head)
     from embedlab.models.resolve import resolve_model
 
     st = require("sentence_transformers", "sentence")
@@ -77,6 +76,12 @@ def load_cross_encoder(
         return st.CrossEncoder(resolved.path, **kwargs)
     except OSError as exc:
         raise ModelNotFoundError(f"cross-encoder {os.fspath(name)!r} could not be loaded ({exc})") from exc
+
+
+def check_head(head: str) -> None:
+    """Raise ``OptionError`` for a head that is not ``mean`` or ``cls``."""
+    if head not in HEADS:
+        raise OptionError("--head", f"unknown head {head!r}; use {', '.join(HEADS)}")
 
 
 def _mean_pooled_cross_encoder(path: str, *, max_length: int | None, device: str | None) -> CrossEncoder:

@@ -182,13 +182,12 @@ def train_reranker(
     """
     from embedlab.datasets import load_ir
     from embedlab.models.resolve import load_sentence_model
-    from embedlab.rerank.score import HEADS, load_cross_encoder
+    from embedlab.rerank.score import check_head, load_cross_encoder
     from embedlab.utils.atomic import atomic_dir, atomic_write_json
 
     if loss not in LOSSES:
         raise OptionError("--loss", f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
-    if head not in HEADS:  # checked before any data or model is read
-        raise OptionError("--head", f"unknown head {head!r}; use {', '.join(HEADS)}")
+    check_head(head)  # before any data or model is read
     if corpus_queries < 0:
         raise OptionError("--corpus-queries", f"must be 0 or more, got {corpus_queries}")
     if not 0.0 <= keep_sentence <= 1.0:
@@ -300,20 +299,22 @@ def train_reranker(
 
 
 def _inverse_cloze(corpus: dict[str, str], per_passage: int, keep_sentence: float, seed: int) -> list[tuple[str, str]]:
-    """(sentence, its passage) pairs. A kept sentence's positive is the passage text exactly as in the corpus, so the
-    negative miner, which drops a query's own positive by its text, never returns the source passage as a negative."""
-    from embedlab.data.pairs_from_corpus import split_sentences
+    """(sentence, its passage) pairs from :func:`embedlab.data.pairs_from_corpus.inverse_cloze_pairs`. A kept
+    sentence's positive is swapped for the passage text exactly as in the corpus (the sampler re-joins sentences with
+    single spaces), so the negative miner, which drops a query's own positive by its text, never returns the source
+    passage as a negative."""
+    from embedlab.data.pairs_from_corpus import chunk_documents, inverse_cloze_pairs
 
-    rng = random.Random(seed)
-    pairs: list[tuple[str, str]] = []
-    for text in corpus.values():
-        sentences = split_sentences(text)
-        if len(sentences) < 3:  # too little context left around a pseudo-query
-            continue
-        candidates = [i for i, s in enumerate(sentences) if len(s.split()) >= 5]
-        for i in rng.sample(candidates, min(per_passage, len(candidates))):
-            keep = rng.random() < keep_sentence
-            pairs.append((sentences[i], text if keep else " ".join(sentences[:i] + sentences[i + 1 :])))
+    # One chunk per passage (a size larger than any passage); its title is the corpus id.
+    passages = {p.id: p for p in chunk_documents(list(corpus.items()), size=10_000, overlap=0, min_sentences=3)}
+    made = inverse_cloze_pairs(
+        list(passages.values()), queries_per_passage=per_passage, keep_sentence=keep_sentence, seed=seed
+    )
+    pairs = []
+    for pair in made:
+        passage = passages[pair["doc_id"]]
+        kept = pair["positive"] == passage.text
+        pairs.append((pair["anchor"], corpus[passage.title] if kept else pair["positive"]))
     return pairs
 
 

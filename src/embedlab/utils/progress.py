@@ -13,10 +13,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
-
-_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -27,16 +24,14 @@ def quiet_tqdm(enabled: bool = True) -> Iterator[None]:
         return
     from tqdm import std
 
-    with _lock:
-        original = std.tqdm.__init__
+    original = std.tqdm.__init__
 
-        def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            kwargs["disable"] = True
-            original(self, *args, **kwargs)
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["disable"] = True
+        original(self, *args, **kwargs)
 
-        std.tqdm.__init__ = init  # type: ignore[method-assign]
+    std.tqdm.__init__ = init  # type: ignore[method-assign]
     try:
         yield
     finally:
-        with _lock:
-            std.tqdm.__init__ = original  # type: ignore[method-assign]
+        std.tqdm.__init__ = original  # type: ignore[method-assign]
