@@ -156,8 +156,8 @@ def main() -> None:
     if opts.threads:
         torch.set_num_threads(opts.threads)
     torch.manual_seed(42)
+    from embedlab.data import load_ir
     from embedlab.data.split import split_ir
-    from embedlab.datasets import load_ir
     from embedlab.dual import DualConfig, build_dual_model, dual_learning_rate_mapping, dual_loss, dual_router_mapping
     from embedlab.models import load_sentence_model
 

@@ -58,7 +58,7 @@ def anchor(data: Path) -> dict[str, dict[str, float]]:
     )
     from sentence_transformers.util import cos_sim, dot_score
 
-    from embedlab.datasets import load_ir, load_labeled_texts, load_scored_pairs
+    from embedlab.data import load_ir, load_labeled_texts, load_scored_pairs
     from embedlab.evaluate.classification import split_train_test
     from embedlab.evaluate.mteb_tasks import run_mteb_task
     from embedlab.models.resolve import load_sentence_model

@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--no-rerank", action="store_true", help="skip training and the reranked row")
     args = ap.parse_args()
 
-    from embedlab.datasets import load_ir
+    from embedlab.data import load_ir
     from embedlab.index import Index
     from embedlab.models.resolve import load_sentence_model
     from embedlab.rerank import load_cross_encoder, split_by_passage, train_reranker

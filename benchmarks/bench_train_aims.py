@@ -111,12 +111,12 @@ def main() -> None:
     if not DATA.exists():
         sys.exit(f"aims_qa not found at {DATA}")
 
+    from embedlab.data import load_ir
     from embedlab.data.mine_negatives import mine_negatives, write_rows
     from embedlab.data.split import split_ir, write_ir_json
-    from embedlab.datasets import load_ir
+    from embedlab.data.training import ir_to_pairs
     from embedlab.models.resolve import load_sentence_model
     from embedlab.train import Recipe, train
-    from embedlab.train.loading import ir_to_pairs
 
     start = time.perf_counter()
     ir = load_ir(DATA)

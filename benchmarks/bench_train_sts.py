@@ -35,7 +35,7 @@ def main() -> None:
 
     from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
-    from embedlab.datasets import load_scored_pairs
+    from embedlab.data import load_scored_pairs
     from embedlab.models.resolve import load_sentence_model
     from embedlab.train import Recipe, train
 

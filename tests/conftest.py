@@ -15,7 +15,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Caches (embeddings, trained tokenizers) go to a fresh folder, not the user's ~/.cache/embedlab.
 os.environ.setdefault("EMBEDLAB_CACHE", tempfile.mkdtemp(prefix="embedlab-test-cache-"))
 
-from testsupport import REPO, SHARED_DATA, shared_path  # noqa: F401  (re-exported for fixtures)
+from testsupport import REPO, SHARED_DATA, WORDS, save_tiny_kv, shared_path  # noqa: F401  (re-exported for fixtures)
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +65,9 @@ def cli():
         return code, out.getvalue(), err.getvalue()
 
     return _run
+
+
+@pytest.fixture()
+def tiny_kv(tmp_path: Path) -> str:
+    """A small gensim KeyedVectors model saved as .kv (a real word-vector model, quick to load)."""
+    return save_tiny_kv(WORDS, tmp_path / "tiny.kv")

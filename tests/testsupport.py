@@ -32,3 +32,19 @@ def save_tiny_kv(words: dict[str, list[float]], path: Path) -> str:
     kv.add_vectors(list(words), np.array(list(words.values()), dtype=np.float32))
     kv.save(str(path))
     return str(path)
+
+
+# A tiny word-vector vocabulary: cats and dogs, cars and roads (the evaluation and model tests use it).
+WORDS = {
+    "cat": [1.0, 0.1, 0.0, 0.0],
+    "kitten": [0.9, 0.2, 0.0, 0.1],
+    "dog": [0.8, 0.0, 0.3, 0.0],
+    "puppy": [0.7, 0.1, 0.4, 0.0],
+    "car": [0.0, 1.0, 0.0, 0.2],
+    "truck": [0.1, 0.9, 0.1, 0.3],
+    "road": [0.0, 0.7, 0.0, 0.6],
+    "sleeps": [0.3, 0.0, 0.0, 0.9],
+    "drives": [0.0, 0.5, 0.0, 0.8],
+    "the": [0.1, 0.1, 0.1, 0.1],
+    "a": [0.1, 0.1, 0.1, 0.1],
+}

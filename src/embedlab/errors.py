@@ -41,12 +41,37 @@ class InputError(EmbedlabError):
         self.line = line
 
 
-class OptionError(EmbedlabError):
-    """A bad option value or a combination of options that does not work."""
+class ParameterError(EmbedlabError):
+    """A bad value for a parameter, or parameters that do not work together, named as the Python API names it.
+
+    The library only knows its own parameter names (``batch_size``, ``filters``); each face maps them to what its
+    user typed: the CLI to a flag (``option --batch-size: ...``), the HTTP service to a JSON field.
+
+    Args:
+        param: the Python parameter name (``batch_size``), or a dotted path into a recipe (``train.epochs``).
+        message: what is wrong with the value, without the name.
+
+    Example:
+        >>> str(ParameterError("batch_size", "must be at least 1, got 0"))
+        'batch_size: must be at least 1, got 0'
+    """
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.detail = message
+
+
+class OptionError(ParameterError):
+    """A bad command-line option: raised only by the CLI (``embedlab.cli``), which knows its flag names."""
 
     def __init__(self, option: str, message: str) -> None:
-        super().__init__(f"option {option}: {message}")
+        super().__init__(option, message)
+        self.args = (f"option {option}: {message}",)
         self.option = option
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 class ModelNotFoundError(EmbedlabError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from embedlab.data import IRDataset
 from embedlab.data.split import parse_fractions, split_ir, split_rows
-from embedlab.datasets import IRDataset
 from embedlab.errors import InputError, OptionError
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the evaluation tests (import them into a test module): a tiny word-vector model, small files."""
+"""Fixtures shared by the evaluation tests (import them into a test module): small task files."""
 
 from __future__ import annotations
 
@@ -6,28 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-from testsupport import save_tiny_kv
-
-WORDS = {
-    "cat": [1.0, 0.1, 0.0, 0.0],
-    "kitten": [0.9, 0.2, 0.0, 0.1],
-    "dog": [0.8, 0.0, 0.3, 0.0],
-    "puppy": [0.7, 0.1, 0.4, 0.0],
-    "car": [0.0, 1.0, 0.0, 0.2],
-    "truck": [0.1, 0.9, 0.1, 0.3],
-    "road": [0.0, 0.7, 0.0, 0.6],
-    "sleeps": [0.3, 0.0, 0.0, 0.9],
-    "drives": [0.0, 0.5, 0.0, 0.8],
-    "the": [0.1, 0.1, 0.1, 0.1],
-    "a": [0.1, 0.1, 0.1, 0.1],
-}
-
-
-@pytest.fixture()
-def tiny_kv(tmp_path: Path) -> str:
-    """A small gensim KeyedVectors model saved as .kv (a real word-vector model, quick to load)."""
-    return save_tiny_kv(WORDS, tmp_path / "tiny.kv")
 
 
 @pytest.fixture()

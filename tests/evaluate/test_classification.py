@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from embedlab.datasets import load_labeled_texts
+from embedlab.data import load_labeled_texts
 from embedlab.evaluate.classification import classification_metrics, split_train_test, undersample_indices
 from testsupport import shared_path
 
@@ -43,9 +43,9 @@ def test_separable_classes_score_high():
 def test_banking77_within_002_of_mteb(minilm, minilm_path):
     pytest.importorskip("mteb")
     from datasets import Dataset, DatasetDict
-    from embedlab.evaluate.cache import CachedEncoder
-    from embedlab.evaluate.encoders import SentenceEncoder
     from embedlab.evaluate.mteb_tasks import run_mteb_task
+    from embedlab.models.cache import CachedEncoder
+    from embedlab.models.encoder import SentenceEncoder
 
     texts, labels = load_labeled_texts(shared_path("banking77", "train.csv"))
     assert len(set(labels)) == len(json.loads(shared_path("banking77", "categories.json").read_text()))

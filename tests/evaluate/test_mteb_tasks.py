@@ -18,9 +18,9 @@ def test_unknown_task_suggests_names():
 @pytest.mark.slow
 def test_stsbenchmark_on_local_data(minilm, minilm_path, tmp_path):
     pytest.importorskip("mteb")
-    from embedlab.datasets import load_scored_pairs
-    from embedlab.evaluate.encoders import SentenceEncoder
+    from embedlab.data import load_scored_pairs
     from embedlab.evaluate.similarity import similarity_metrics
+    from embedlab.models.encoder import SentenceEncoder
 
     lines = shared_path("stsb", "sts-dev.csv").read_text().splitlines()[:60]
     local = tmp_path / "sts-dev-60.csv"

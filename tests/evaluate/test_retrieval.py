@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from embedlab.datasets import IRDataset, load_ir
+from embedlab.data import IRDataset, load_ir
 from embedlab.evaluate.retrieval import rank, ranking_metrics, retrieval_metrics
 from testsupport import shared_path
 
@@ -72,8 +72,8 @@ def test_aims_qa_equals_information_retrieval_evaluator(minilm, minilm_path):
     from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
     from sentence_transformers.util import cos_sim, dot_score
 
-    from embedlab.evaluate.cache import CachedEncoder
-    from embedlab.evaluate.encoders import SentenceEncoder
+    from embedlab.models.cache import CachedEncoder
+    from embedlab.models.encoder import SentenceEncoder
 
     full = load_ir(shared_path("aims_qa", "train_dataset.json"))
     # Subsample for time: the first 60 passages (2,000 characters each) and every query whose answers are among

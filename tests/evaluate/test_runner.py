@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from evalfixtures import tiny_kv, tiny_tasks  # noqa: F401 - fixtures
+from evalfixtures import tiny_tasks  # noqa: F401 - fixture
 
 from embedlab.evaluate.runner import TaskSpec, run_evaluation
 

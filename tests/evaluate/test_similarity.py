@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedlab.datasets import load_scored_pairs
+from embedlab.data import load_scored_pairs
 from embedlab.evaluate.similarity import SIMILARITIES, pair_scores, similarity_metrics
 from testsupport import shared_path
 
@@ -23,8 +23,8 @@ def test_pair_scores_by_hand():
 def test_stsb_dev_equals_embedding_similarity_evaluator(minilm, minilm_path):
     from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
-    from embedlab.evaluate.cache import CachedEncoder
-    from embedlab.evaluate.encoders import SentenceEncoder
+    from embedlab.models.cache import CachedEncoder
+    from embedlab.models.encoder import SentenceEncoder
 
     # 250 of the 1,500 dev pairs keep the test within its time budget; equality holds pair by pair.
     sts = load_scored_pairs(shared_path("stsb", "sts-dev.csv")).subset(250)

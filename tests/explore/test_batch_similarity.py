@@ -9,9 +9,9 @@ import pytest
 from explorefixtures import tiny_kv  # noqa: F401 - fixture
 
 from embedlab.errors import InputError
-from embedlab.evaluate.encoders import SentenceEncoder, load_encoder
 from embedlab.explore import batch_figure, batch_similarity
 from embedlab.explore.batch_similarity import load_pairs
+from embedlab.models.encoder import SentenceEncoder, load_encoder
 from testsupport import shared_path
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedlab.evaluate.encoders import SentenceEncoder
 from embedlab.explore import similarity_heatmap
+from embedlab.models.encoder import SentenceEncoder
 
 SENTENCES = ["A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell sharply today."]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from embedlab.evaluate.encoders import SentenceEncoder
 from embedlab.explore import nearest_neighbors
+from embedlab.models.encoder import SentenceEncoder
 
 CORPUS = ["Cats purr when they are happy.", "The train leaves at noon.", "Kittens like to play.", "Stocks fell."]
 

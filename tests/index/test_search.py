@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from embedlab.data.documents import Chunk
 from embedlab.errors import OptionError
-from embedlab.index.documents import Chunk
 from embedlab.index.local import LocalIndex
 from embedlab.index.search import minmax, mmr, rrf, weighted
 

@@ -12,7 +12,7 @@ from embedlab.rerank.train import _inverse_cloze, load_metrics, split_by_passage
 
 @pytest.fixture(scope="module")
 def tiny_ir(shared_data):
-    from embedlab.datasets import load_ir
+    from embedlab.data import load_ir
 
     ir = load_ir(shared_data / "aims_qa" / "train_dataset.json")
     docs = sorted(ir.corpus)[:24]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from datasets import Dataset
+from embedlab.data.training import TrainingData
 from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_token_ids, ir_from_pairs
-from embedlab.train.loading import TrainingData
 
 
 def test_chunk_windows_overlap_and_cover():

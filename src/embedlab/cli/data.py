@@ -34,8 +34,8 @@ def mine_negatives_command(
 ) -> None:
     """Add hard (or semi-hard, or easy) negatives to (query, positive) pairs, keeping false negatives out."""
     from embedlab.data.mine_negatives import mine_negatives, write_rows
+    from embedlab.data.training import load_training_data
     from embedlab.errors import OptionError
-    from embedlab.train.loading import load_training_data
     from embedlab.utils.console import console, err_console
 
     if kind not in ("hard", "semi-hard", "easy"):
@@ -49,7 +49,7 @@ def mine_negatives_command(
         raise OptionError("PAIRS", f"{pairs}: needs (anchor, positive) pairs, found {data.shape} data")
     texts = None
     if corpus:
-        from embedlab.datasets import load_texts
+        from embedlab.data import load_texts
 
         texts = load_texts(corpus)
     elif data.ir is not None:
@@ -132,15 +132,15 @@ def split_command(
 ) -> None:
     """Split data deterministically into train/dev/test by document or query id, so no passage leaks."""
     from embedlab.data.split import parse_fractions, split_ir, split_rows, write_ir_json
+    from embedlab.data.training import _load_rows, _sniff_format
     from embedlab.errors import OptionError
-    from embedlab.train.loading import _load_rows, _sniff_format
     from embedlab.utils.console import console
 
     if by not in ("doc", "query"):
         raise OptionError("--by", f"{by!r} is not one of doc, query")
     fracs = parse_fractions(fractions)
     if data.exists() and _sniff_format(data) == "ir":
-        from embedlab.datasets import load_ir
+        from embedlab.data import load_ir
 
         parts = split_ir(load_ir(data), fracs, by=by, seed=seed, source=str(data))  # type: ignore[arg-type]
         output.mkdir(parents=True, exist_ok=True)

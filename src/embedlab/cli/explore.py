@@ -15,7 +15,7 @@ _OUT = "Output path without suffix: writes .html (opens offline) and .png."
 
 
 def _texts(path: Path, column: str = "text") -> list[str]:
-    from embedlab.datasets import load_texts
+    from embedlab.data import load_texts
 
     return load_texts(path, text_column=column)
 
@@ -162,7 +162,7 @@ def map_command(
     if method not in ("umap", "tsne", "pca"):
         raise OptionError("--method", f"{method!r} is not one of umap, tsne, pca")
     if labels:
-        from embedlab.datasets import load_labeled_texts
+        from embedlab.data import load_labeled_texts
 
         xs, ys = load_labeled_texts(texts, text_column=column, label_column=labels)
     else:

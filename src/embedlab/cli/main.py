@@ -14,7 +14,8 @@ import typer
 
 from embedlab import __version__
 from embedlab.cli import data, demo, evaluate, explore, index, models, rerank, serve, train, words
-from embedlab.errors import EmbedlabError
+from embedlab.cli.flags import cli_message
+from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.utils.console import err_console
 
 app = typer.Typer(
@@ -70,7 +71,10 @@ def run(argv: list[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         code = exc.exit_code if isinstance(exc, EmbedlabError) else 2
-        message = str(exc) if isinstance(exc, EmbedlabError) else _os_error_line(exc)
+        if isinstance(exc, ParameterError):
+            message = cli_message(exc)
+        else:
+            message = str(exc) if isinstance(exc, EmbedlabError) else _os_error_line(exc)
         err_console.print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(code)
 

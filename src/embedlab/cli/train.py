@@ -67,7 +67,7 @@ def train_command(
 
     Examples: embedlab train --train pairs.jsonl -o my-model;  embedlab train recipe.toml --epochs 2
     """
-    from embedlab.train.loading import parse_columns
+    from embedlab.data.training import parse_columns
     from embedlab.train.recipe import load_recipe
     from embedlab.train.trainer import print_result
     from embedlab.train.trainer import train as run_training

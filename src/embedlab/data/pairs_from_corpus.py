@@ -14,7 +14,7 @@ Every pair carries a ``doc_id`` (the passage it came from) so :mod:`embedlab.dat
 passage in one split.
 
 Readers: plain text (documents separated by blank lines), JSONL/CSV with a text column (via
-:func:`embedlab.datasets.load_texts`), and Wikipedia XML dumps (``.xml.bz2``, via gensim's ``extract_pages`` and
+:func:`embedlab.data.load_texts`), and Wikipedia XML dumps (``.xml.bz2``, via gensim's ``extract_pages`` and
 ``filter_wiki``), such as the excerpt bundled with gensim.
 
 Example:
@@ -138,7 +138,7 @@ def read_documents(path: str | Path, *, text_column: str = "text", limit: int | 
         chunks = [c.strip() for c in re.split(r"\n\s*\n", p.read_text(encoding="utf-8")) if c.strip()]
         docs = [(f"doc{i}", c) for i, c in enumerate(chunks)]
     else:
-        from embedlab.datasets import load_texts
+        from embedlab.data import load_texts
 
         docs = [(f"doc{i}", t) for i, t in enumerate(load_texts(p, text_column=text_column))]
     if limit:

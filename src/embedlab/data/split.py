@@ -11,7 +11,7 @@ measures memory of the passage rather than retrieval. Here rows are grouped befo
 The assignment depends only on the ids and the seed, so the same data always splits the same way.
 
 Example:
-    >>> from embedlab.datasets import load_ir
+    >>> from embedlab.data import load_ir
     >>> parts = split_ir(load_ir("train_dataset.json"), {"train": 0.8, "test": 0.2}, by="doc")
     >>> sorted(parts)
     ['test', 'train']
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from embedlab.errors import InputError, OptionError
 
 if TYPE_CHECKING:
-    from embedlab.datasets import IRDataset
+    from embedlab.data import IRDataset
 
 K = TypeVar("K", bound=Hashable)
 SplitBy = Literal["doc", "query"]
@@ -142,7 +142,7 @@ def split_ir(
         ``{split name: IRDataset}``; with ``by="doc"`` a split's corpus holds its own passages, plus passages no
         query points to, which are spread over the splits like the rest.
     """
-    from embedlab.datasets import IRDataset
+    from embedlab.data import IRDataset
 
     fracs = parse_fractions(fractions) if isinstance(fractions, str) else fractions
     group_of = ir_groups(ir, by)

@@ -54,7 +54,7 @@ def wikipedia_articles(limit: int | None = None, lead_chars: int = 2500) -> list
 def run(ctx: DemoContext) -> None:
     from rich.table import Table
 
-    from embedlab.datasets import IRDataset
+    from embedlab.data import IRDataset
     from embedlab.index import Index
     from embedlab.models.resolve import load_sentence_model
     from embedlab.rerank import load_cross_encoder, train_reranker

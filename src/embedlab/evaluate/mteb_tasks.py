@@ -58,7 +58,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
     path = Path(data)
     if kind == "Classification":
         from datasets import Dataset, DatasetDict
-        from embedlab.datasets import load_labeled_texts
+        from embedlab.data import load_labeled_texts
         from embedlab.evaluate.classification import split_train_test
 
         if path.is_dir():
@@ -78,7 +78,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
         return {"default": ds}
     if kind == "STS":
         from datasets import Dataset, DatasetDict
-        from embedlab.datasets import load_scored_pairs
+        from embedlab.data import load_scored_pairs
 
         pairs = load_scored_pairs(path)
         col1, col2 = task.column_names if isinstance(task.column_names[0], str) else ("sentence1", "sentence2")
@@ -86,7 +86,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
         return {"default": DatasetDict({split: ds})}
     if kind == "Retrieval":
         from datasets import Dataset
-        from embedlab.datasets import load_ir
+        from embedlab.data import load_ir
 
         ir = load_ir(path, split=split)
         corpus = Dataset.from_dict({"id": list(ir.corpus), "text": list(ir.corpus.values())})

@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from embedlab.datasets import IRDataset
+from embedlab.data import IRDataset
 
 ScoreFunction = Literal["cosine", "dot"]
 ACCURACY_AT_K = (1, 3, 5, 10)

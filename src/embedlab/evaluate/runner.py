@@ -84,7 +84,7 @@ class TaskSpec:
 def load_task_data(spec: TaskSpec) -> TaskSpec:
     """Read and validate a task's data (raises :class:`InputError` naming file and row); returns the spec with
     ``data`` filled in."""
-    from embedlab import datasets as D
+    from embedlab import data as D
 
     n = spec.limit
     if spec.kind == "retrieval":
@@ -204,9 +204,9 @@ def run_evaluation(
     Example:
         >>> run_evaluation(["all-MiniLM-L6-v2"], ["retrieval:aims_qa/train_dataset.json"]).to_markdown()
     """
-    from embedlab.evaluate.cache import CachedEncoder, EmbeddingCache
-    from embedlab.evaluate.encoders import SentenceEncoder, load_encoder
     from embedlab.evaluate.speed import measure_speed
+    from embedlab.models.cache import CachedEncoder, EmbeddingCache
+    from embedlab.models.encoder import SentenceEncoder, load_encoder
     from embedlab.models.resolve import resolve_model
 
     say = progress or (lambda _msg: None)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from embedlab.evaluate.encoders import Encoder
+from embedlab.models.encoder import Encoder
 
 
 def peak_rss_mb() -> float:

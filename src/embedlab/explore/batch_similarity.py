@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.datasets._records import check_file, iter_records, pick_column, text_value, unknown_format
-from embedlab.datasets.ir import PASSAGE_COLUMNS, QUERY_COLUMNS
-from embedlab.evaluate.encoders import Encoder, load_encoder
+from embedlab.data.ir import PASSAGE_COLUMNS, QUERY_COLUMNS
+from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
 from embedlab.explore.heatmap import cosine_matrix
 from embedlab.explore.output import short
+from embedlab.models.encoder import Encoder, load_encoder
 
 
 @dataclass
@@ -48,7 +48,7 @@ def load_pairs(path: str | Path, *, limit: int | None = None) -> tuple[list[str]
     """(questions, answers) from a CSV/TSV/JSONL/JSON of pairs, or an IR JSON (each query with its first answer)."""
     p = check_file(path, "pairs")
     if p.suffix.lower() == ".json" and p.read_text(encoding="utf-8").lstrip().startswith("{"):
-        from embedlab.datasets import load_ir
+        from embedlab.data import load_ir
 
         ds = load_ir(p)
         rows = [(q, ds.corpus[next(iter(ds.relevant[qid]))]) for qid, q in ds.queries.items()]

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from embedlab.errors import InputError
-from embedlab.evaluate.encoders import Encoder, load_encoder
 from embedlab.explore.output import short
+from embedlab.models.encoder import Encoder, load_encoder
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def similarity_heatmap(model: str | Encoder, sentences: list[str]) -> tuple[np.n
     """The cosine-similarity matrix of ``sentences`` and a plotly heatmap of it.
 
     Args:
-        model: a model argument or a loaded :class:`~embedlab.evaluate.encoders.Encoder`.
+        model: a model argument or a loaded :class:`~embedlab.models.encoder.Encoder`.
         sentences: two or more texts.
     """
     import plotly.graph_objects as go

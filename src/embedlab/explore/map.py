@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab.errors import InputError
-from embedlab.evaluate.encoders import Encoder, load_encoder
 from embedlab.explore.output import short
+from embedlab.models.encoder import Encoder, load_encoder
 
 Method = Literal["umap", "tsne", "pca"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from embedlab.evaluate.encoders import Encoder, load_encoder
 from embedlab.explore.heatmap import cosine_matrix
+from embedlab.models.encoder import Encoder, load_encoder
 
 
 def nearest_neighbors(model: str | Encoder, corpus: list[str], query: str, *, k: int = 10) -> list[tuple[float, str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedlab.datasets import load_scored_pairs
+from embedlab.data import load_scored_pairs
 from embedlab.evaluate.similarity import similarity_metrics
 
 

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from embedlab.errors import InputError, OptionError
-from embedlab.index.documents import (
+from embedlab.data.documents import (
     Chunk,
     ChunkBy,
     Document,
@@ -33,6 +32,7 @@ from embedlab.index.documents import (
     chunk_documents,
     load_documents,
 )
+from embedlab.errors import InputError, OptionError
 from embedlab.index.filters import Condition, Filters, parse_filters
 from embedlab.index.manifest import (
     IndexCorruptedError,

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.index.documents import Chunk
+from embedlab.data.documents import Chunk
 from embedlab.index.filters import Condition, filter_mask
 from embedlab.index.manifest import IndexCorruptedError, Manifest, file_entry, verify_files, write_manifest
 from embedlab.utils.atomic import atomic_path

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from embedlab.errors import EmbedlabError, InputError
+from embedlab.models.fingerprint import model_fingerprint, sha256_file
 from embedlab.utils.atomic import atomic_write_json
 
 MANIFEST = "manifest.json"
@@ -79,49 +79,8 @@ class Manifest:
         return asdict(self)
 
 
-def sha256_file(path: str | Path, *, chunk: int = 1 << 22) -> str:
-    """SHA-256 of a file, read in 4 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def file_entry(path: Path) -> dict[str, Any]:
     return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-
-
-_FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json", "vocab.txt")
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx")
-_fingerprint_cache: dict[tuple[str, float], str] = {}
-
-
-def model_fingerprint(path: str | Path) -> str:
-    """A short hash that changes when a model's weights or configuration change.
-
-    Hashes the configuration files and the weight files of a local model folder (recursively, so pooling and dense
-    layers count); a hub id that is not local hashes to its name.
-    """
-    p = Path(path)
-    if not p.exists():
-        return "name:" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
-    files = (
-        [p]
-        if p.is_file()
-        else sorted(
-            f for f in p.rglob("*") if f.is_file() and (f.name in _FINGERPRINT_FILES or f.suffix in _WEIGHT_SUFFIXES)
-        )
-    )
-    key = (str(p.resolve()), max((f.stat().st_mtime for f in files), default=0.0))
-    if key in _fingerprint_cache:
-        return _fingerprint_cache[key]
-    h = hashlib.sha256()
-    for f in files:
-        h.update(str(f.relative_to(p) if p.is_dir() else f.name).encode())
-        h.update(sha256_file(f).encode())
-    _fingerprint_cache[key] = h.hexdigest()[:16]
-    return _fingerprint_cache[key]
 
 
 def write_manifest(folder: str | Path, manifest: Manifest) -> Path:

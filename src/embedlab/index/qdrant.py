@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from embedlab.data.documents import Chunk
 from embedlab.errors import InputError
-from embedlab.index.documents import Chunk
 from embedlab.index.filters import Condition, to_qdrant
 from embedlab.index.local import tokenize
 from embedlab.index.manifest import IndexCorruptedError, Manifest

@@ -250,6 +250,8 @@ def load_sentence_model(
         raise _not_found(resolved.name, f"could not be loaded ({str(exc).splitlines()[0]})") from exc
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
+    # Where it came from, so an Encoder made from the loaded model can fingerprint its files.
+    model._embedlab_path = resolved.path
     return model
 
 

@@ -2,7 +2,7 @@
 
 No pretrained reranker is available offline, so embedlab trains one, the way sentence-transformers recommends:
 
-1. **Data**: an IR set (queries, corpus, relevance judgements; see :func:`embedlab.datasets.load_ir`) gives the
+1. **Data**: an IR set (queries, corpus, relevance judgements; see :func:`embedlab.data.load_ir`) gives the
    (query, positive passage) pairs. Part of the *passages* is held out (with their queries) for evaluation, so the
    evaluation never sees a passage seen in training.
 2. **Hard negatives**: the bi-encoder retrieves passages similar to each query that are not its positive
@@ -39,7 +39,7 @@ from embedlab.utils.optional import require
 from embedlab.utils.progress import quiet_tqdm
 
 if TYPE_CHECKING:
-    from embedlab.datasets import IRDataset
+    from embedlab.data import IRDataset
     from embedlab.rerank.score import Head
 
 Loss = Literal["bce", "listnet", "lambda"]
@@ -149,7 +149,7 @@ def train_reranker(
     """Train a cross-encoder reranker and save it to ``output``.
 
     Args:
-        data: an IR data set (file/folder for :func:`embedlab.datasets.load_ir`, or an ``IRDataset``).
+        data: an IR data set (file/folder for :func:`embedlab.data.load_ir`, or an ``IRDataset``).
         output: folder to write the trained CrossEncoder to (with ``metrics.json``).
         model: starting weights: a transformer or sentence-transformers folder, alias or hub id.
         bi_encoder: the first-stage model (name or loaded SentenceTransformer): mines negatives, retrieves the top
@@ -180,7 +180,7 @@ def train_reranker(
         ``{"before": {"ndcg@10", "mrr@10"}, "after": {...}, "train_pairs", "eval_queries", "seconds", ...}``;
         ``before`` is the bi-encoder's own ranking of its top ``eval_top_k``, ``after`` the reranked one.
     """
-    from embedlab.datasets import load_ir
+    from embedlab.data import load_ir
     from embedlab.models.resolve import load_sentence_model
     from embedlab.rerank.score import check_head, load_cross_encoder
     from embedlab.utils.atomic import atomic_dir, atomic_write_json

@@ -1,6 +1,6 @@
 """Sentence-embedding training: fine-tune bi-encoders on any data shape with the right loss.
 
-``train(Recipe(...))`` reads the data (:mod:`~embedlab.train.loading`), picks the loss from its shape
+``train(Recipe(...))`` reads the data (:mod:`~embedlab.data.training`), picks the loss from its shape
 (:mod:`~embedlab.train.losses`) with sane defaults (:mod:`~embedlab.train.defaults`), evaluates the base model, trains
 with sentence-transformers' trainer (:mod:`~embedlab.train.trainer`) and writes a model folder that plain
 ``SentenceTransformer(folder)`` loads, with its recipe, metrics, curves and model card.
@@ -23,7 +23,7 @@ def __getattr__(name: str):  # heavy modules (torch, sentence-transformers) load
 
         return getattr(trainer, name)
     if name == "load_training_data":
-        from embedlab.train.loading import load_training_data
+        from embedlab.data.training import load_training_data
 
         return load_training_data
     raise AttributeError(name)

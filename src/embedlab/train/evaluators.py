@@ -31,7 +31,7 @@ from sentence_transformers.sentence_transformer.evaluation import (
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from embedlab.train.loading import TrainingData
+    from embedlab.data.training import TrainingData
 
 EVAL_NAME = "eval"
 

@@ -101,7 +101,7 @@ def build_loss(
 
     Args:
         model: the model being trained.
-        shape: the training data's shape (:data:`embedlab.train.loading.Shape`).
+        shape: the training data's shape (:data:`embedlab.data.training.Shape`).
         recipe: the run's recipe (loss, matryoshka_dims, mini_batch_size, guide_model...).
         dual_config: the :class:`embedlab.dual.DualConfig` when ``recipe.architecture == "dual"``.
         guide: a loaded guide model for GISTEmbed (loaded from ``recipe.guide_model`` when None).

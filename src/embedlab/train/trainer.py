@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from embedlab.data.training import TrainingData, ir_to_pairs, load_training_data
 from embedlab.errors import InputError, OptionError
-from embedlab.train.loading import TrainingData, ir_to_pairs, load_training_data
 from embedlab.train.recipe import Recipe, recipe_toml
 from embedlab.utils.console import err_console
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.datasets import ScoredPairs, load_scored_pairs
+from embedlab.data import ScoredPairs, load_scored_pairs
 from embedlab.errors import InputError
 from testsupport import shared_path
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from embedlab.datasets import IRDataset, load_ir
+from embedlab.data import IRDataset, load_ir
 from embedlab.errors import InputError
 from testsupport import shared_path
 

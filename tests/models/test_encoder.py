@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from evalfixtures import WORDS, tiny_kv  # noqa: F401 - fixture
 
-from embedlab.evaluate.encoders import SentenceEncoder, WordAverageEncoder, load_encoder
+from embedlab.models.encoder import SentenceEncoder, WordAverageEncoder, load_encoder
+from testsupport import WORDS
 
 
-def test_word_average_by_hand(tiny_kv):  # noqa: F811
+def test_word_average_by_hand(tiny_kv):
     enc = load_encoder(tiny_kv)
     assert isinstance(enc, WordAverageEncoder) and enc.dim == 4
     out = enc.encode(["The CAT sleeps!", "zebra quux"])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from embedlab.datasets import load_labeled_texts
+from embedlab.data import load_labeled_texts
 from embedlab.errors import InputError
 from testsupport import shared_path
 

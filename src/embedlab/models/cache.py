@@ -1,16 +1,17 @@
-"""Embedding cache on disk, keyed by model and text.
+"""Embedding cache on disk, keyed by (model fingerprint, role, text).
 
-Encoding is the slow part of evaluation. Each model gets a folder named after its fingerprint (path, file sizes and
-modification times, so retraining a model in place invalidates it); each text is keyed by the SHA-1 of its UTF-8
-bytes. A run encodes only texts it has not seen with that model and appends them as one new shard
-(``keys-<id>.npy`` + ``vecs-<id>.npy``), written atomically, so an interrupted run never corrupts the cache.
+Encoding is the slow part of evaluation. Each model gets a folder named after its fingerprint (the content of its
+files and the settings that change its vectors, so retraining a model in place invalidates it); each text is keyed
+by the SHA-1 of its role and its UTF-8 bytes, since a prompted or two-tower model embeds the same text differently
+as a query and as a document. A run encodes only texts it has not seen with that model and appends them as one new
+shard (``keys-<id>.npy`` + ``vecs-<id>.npy``), written atomically, so an interrupted run never corrupts the cache.
 
 :class:`CachedEncoder` also removes duplicates inside a call, so texts shared by several tasks are encoded once.
 
 Example:
     >>> enc = CachedEncoder(load_encoder("all-MiniLM-L6-v2"), EmbeddingCache("~/.cache/embedlab/embeddings"))
-    >>> enc.encode(["hello"])  # encodes
-    >>> enc.encode(["hello"])  # read from disk
+    >>> enc.encode_queries(["hello"])  # encodes
+    >>> enc.encode_queries(["hello"])  # read from disk
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.evaluate.encoders import Encoder
+from embedlab.models.encoder import Encoder, Role, RoleMixin, check_role, l2_normalize
 from embedlab.utils.atomic import atomic_path
 
 
@@ -35,9 +36,9 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "embeddings"
 
 
-def text_key(text: str) -> bytes:
-    """The 20-byte SHA-1 of a text: the cache key."""
-    return hashlib.sha1(text.encode("utf-8")).digest()
+def text_key(text: str, role: Role = "text") -> bytes:
+    """The 20-byte SHA-1 of a role and a text: the cache key."""
+    return hashlib.sha1(f"{role}\0{text}".encode("utf-8", "surrogatepass")).digest()
 
 
 class EmbeddingCache:
@@ -98,7 +99,7 @@ class EmbeddingCache:
         self._loaded.clear()
 
 
-class CachedEncoder:
+class CachedEncoder(RoleMixin):
     """An :class:`Encoder` that reads known texts from an :class:`EmbeddingCache` and encodes only the rest.
 
     Attributes:
@@ -110,6 +111,7 @@ class CachedEncoder:
         self.cache = cache
         self.name = encoder.name
         self.kind = encoder.kind
+        self.backend = encoder.backend
         self.encoded = 0
         self._memory: dict[bytes, np.ndarray] = {}
 
@@ -124,16 +126,19 @@ class CachedEncoder:
     def info(self) -> dict[str, Any]:
         return self.encoder.info()
 
-    def encode(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
-        """Embeddings of ``texts`` in order; each distinct text is encoded at most once per model."""
-        keys = [text_key(t) for t in texts]
+    def encode(
+        self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` in ``role``, in order; each distinct (role, text) is encoded at most once."""
+        check_role(role)
+        keys = [text_key(t, role) for t in texts]
         table = self.cache.table(self.fingerprint) if self.cache is not None else self._memory
         missing: dict[bytes, str] = {}
         for k, t in zip(keys, texts, strict=False):
             if k not in table and k not in missing:
                 missing[k] = t
         if missing:
-            new = self.encoder.encode(list(missing.values()), batch_size=batch_size)
+            new = self.encoder.encode(list(missing.values()), role=role, batch_size=batch_size)
             self.encoded += len(missing)
             if self.cache is not None:
                 self.cache.add(self.fingerprint, list(missing), new)
@@ -142,4 +147,5 @@ class CachedEncoder:
                     table[k] = v
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([table[k] for k in keys]).astype(np.float32, copy=False)
+        out = np.stack([table[k] for k in keys]).astype(np.float32, copy=False)
+        return l2_normalize(out) if normalize else out

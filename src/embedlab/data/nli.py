@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedlab.datasets._records import check_file, iter_records, pick_column, text_value, unknown_format
+from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
 from embedlab.errors import InputError, OptionError, require_file
 
 LABELS = ("entailment", "neutral", "contradiction")

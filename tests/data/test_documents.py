@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from embedlab.data.documents import Document, chunk_documents, load_documents, sentence_spans
 from embedlab.errors import InputError, OptionError
-from embedlab.index.documents import Document, chunk_documents, load_documents, sentence_spans
 
 
 def test_jsonl_keeps_other_fields_as_metadata(tmp_path):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedlab.datasets._records import (
+from embedlab.data.records import (
     check_file,
     iter_records,
     load_json,

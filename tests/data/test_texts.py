@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.datasets import load_texts
+from embedlab.data import load_texts
 from embedlab.errors import InputError
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embedlab.datasets._records import check_file, iter_records, pick_column, text_value, unknown_format
+from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
 from embedlab.errors import InputError
 
 # Tried, in order, when the default label column "label" is absent.

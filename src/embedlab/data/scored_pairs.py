@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedlab.datasets._records import (
+from embedlab.data.records import (
     check_file,
     iter_records,
     number_value,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from evalfixtures import tiny_kv  # noqa: F401 - fixture
 
-from embedlab.evaluate.cache import CachedEncoder, EmbeddingCache
-from embedlab.evaluate.encoders import load_encoder
+from embedlab.models.cache import CachedEncoder, EmbeddingCache
+from embedlab.models.encoder import load_encoder
 
 
 class CountingEncoder:
@@ -14,7 +13,7 @@ class CountingEncoder:
 
     def __init__(self, inner):
         self.inner = inner
-        self.name, self.kind = inner.name, inner.kind
+        self.name, self.kind, self.backend = inner.name, inner.kind, inner.backend
         self.calls: list[list[str]] = []
 
     dim = property(lambda self: self.inner.dim)
@@ -23,12 +22,12 @@ class CountingEncoder:
     def info(self):
         return self.inner.info()
 
-    def encode(self, texts, *, batch_size=32):
+    def encode(self, texts, *, role="text", batch_size=32, normalize=False):
         self.calls.append(list(texts))
-        return self.inner.encode(texts, batch_size=batch_size)
+        return self.inner.encode(texts, role=role, batch_size=batch_size, normalize=normalize)
 
 
-def test_repeat_run_reads_from_disk(tmp_path, tiny_kv):  # noqa: F811
+def test_repeat_run_reads_from_disk(tmp_path, tiny_kv):
     texts = ["the cat sleeps", "a car drives", "the cat sleeps", "the road"]
     first = CountingEncoder(load_encoder(tiny_kv))
     a = CachedEncoder(first, EmbeddingCache(tmp_path / "cache")).encode(texts)
@@ -43,9 +42,22 @@ def test_repeat_run_reads_from_disk(tmp_path, tiny_kv):  # noqa: F811
     np.testing.assert_array_equal(b[4], load_encoder(tiny_kv).encode(["a puppy"])[0])
 
 
-def test_changed_model_file_changes_the_key(tmp_path, tiny_kv):  # noqa: F811
+def test_changed_model_file_changes_the_key(tmp_path, tiny_kv):
     import os
 
+    from testsupport import save_tiny_kv
+
     before = load_encoder(tiny_kv).fingerprint
-    os.utime(tiny_kv, (1, 1))
+    os.utime(tiny_kv, (1, 1))  # touched, same content: the same model, the same key
+    assert load_encoder(tiny_kv).fingerprint == before
+    save_tiny_kv({"cat": [1.0, 0.0], "dog": [0.0, 1.0]}, tmp_path / "tiny.kv")  # retrained in place
     assert load_encoder(tiny_kv).fingerprint != before
+
+
+def test_roles_are_cached_apart(tmp_path, tiny_kv):
+    inner = CountingEncoder(load_encoder(tiny_kv))
+    cached = CachedEncoder(inner, EmbeddingCache(tmp_path / "cache"))
+    cached.encode_queries(["the cat sleeps"])
+    cached.encode_documents(["the cat sleeps"])
+    cached.encode_queries(["the cat sleeps"])
+    assert inner.calls == [["the cat sleeps"], ["the cat sleeps"]]  # one call per role, the repeat from cache

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from embedlab.data.training import load_training_data, parse_columns
 from embedlab.errors import InputError, OptionError
-from embedlab.train.loading import load_training_data, parse_columns
 from testsupport import shared_path
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embedlab.datasets._records import check_file, iter_records, pick_column, text_value
+from embedlab.data.records import check_file, iter_records, pick_column, text_value
 from embedlab.errors import InputError
 
 

@@ -14,7 +14,7 @@ shape         role columns                                    typical source
 
 File columns are matched to roles by name (``query``/``question`` -> anchor, ``answer``/``passage`` -> positive,
 ...) or explicitly with ``columns={"file column": "role"}`` (``--columns question=anchor,answer=positive``). The
-common real formats are read by :mod:`embedlab.datasets` (IR JSON, BEIR, STS Benchmark TSV, SICK TSV, SNLI folders);
+common real formats are read by :mod:`embedlab.data` (IR JSON, BEIR, STS Benchmark TSV, SICK TSV, SNLI folders);
 other tables come from JSONL, JSON, CSV/TSV, Parquet, a saved Hugging Face data set folder, or ``hf:NAME`` (online).
 
 Every problem (missing column, empty cell, unknown label, score out of range, no rows) stops here, before any
@@ -38,7 +38,7 @@ from embedlab.errors import InputError, OptionError
 
 if TYPE_CHECKING:
     from datasets import Dataset
-    from embedlab.datasets import IRDataset
+    from embedlab.data import IRDataset
 
 Shape = Literal["pairs", "triplets", "scored", "nli", "text"]
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -163,7 +163,7 @@ def _read_table(path: Path) -> tuple[list[dict[str, Any]], int]:
     """Read rows of a table file; returns (rows, line number of the first row)."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        from embedlab.datasets._records import iter_jsonl
+        from embedlab.data.records import iter_jsonl
 
         return [obj for _, obj in iter_jsonl(path)], 1
     if suffix == ".json":
@@ -405,7 +405,7 @@ def load_training_data(
 
     Raises:
         InputError: unreadable file, missing column, empty cell, unknown label, score out of range, no rows, and the
-            checks of :mod:`embedlab.datasets` (duplicate ids, query with no relevant passage...).
+            checks of :mod:`embedlab.data` (duplicate ids, query with no relevant passage...).
 
     Example:
         >>> load_training_data("pairs.jsonl", columns="question=anchor,answer=positive").shape  # doctest: +SKIP
@@ -423,12 +423,12 @@ def load_training_data(
         if mapping and kind in ("ir",) and path.suffix == ".json" and fmt == "auto":
             kind = "ir"
     if kind == "ir":
-        from embedlab.datasets import load_ir
+        from embedlab.data import load_ir
 
         ir = load_ir(path, **({"split": split} if split else {}))
         return ir_to_pairs(ir, source)
     if kind in ("stsb", "sick") and not nli_as_triplets and fmt != "nli":
-        from embedlab.datasets import load_scored_pairs
+        from embedlab.data import load_scored_pairs
 
         sp = load_scored_pairs(path)
         if not sp.sentence1:
@@ -439,7 +439,7 @@ def load_training_data(
         note = f"scores scaled from {sp.low:g}-{sp.high:g} to 0-1"
         return TrainingData("scored", ds, source, notes=[note])
     if kind == "nli" or (kind == "sick" and (fmt == "nli" or nli_as_triplets)):
-        from embedlab.datasets import load_nli
+        from embedlab.data import load_nli
 
         nli = load_nli(path, **({"split": split} if split else {}))
         if not nli.premise:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.datasets import NLIData, load_nli
+from embedlab.data import NLIData, load_nli
 from embedlab.errors import InputError, OptionError
 from testsupport import shared_path
 

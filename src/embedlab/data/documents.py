@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from embedlab.datasets._records import iter_jsonl
+from embedlab.data.records import iter_jsonl
 from embedlab.errors import InputError, OptionError, require_file
 
 ChunkBy = Literal["none", "sentences", "tokens"]
