@@ -26,6 +26,7 @@ def test_save_and_compare(tmp_path):
         "results.csv",
         "results.md",
         "results-all.md",
+        ".embedlab-output.json",
     }
     assert (tmp_path / "ra" / "results.csv").read_text().splitlines()[0] == "model,task,kind,metric,value"
     merged = compare([tmp_path / "ra", tmp_path / "rb" / "results.json"])

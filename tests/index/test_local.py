@@ -36,7 +36,7 @@ def test_add_delete_compact(index_copy, minilm):
     assert [h.id for h in after.search("energy", k=10, exact=True)] == before
     # only the current generation's files remain
     names = {p.name for p in path.iterdir()}
-    assert names == {"manifest.json", *{n.split("/")[0] for n in after.manifest.files}}
+    assert names == {"manifest.json", ".embedlab-output.json", *{n.split("/")[0] for n in after.manifest.files}}
 
 
 def test_crash_mid_write_leaves_the_old_index(index_copy, minilm, monkeypatch):

@@ -156,7 +156,7 @@ def corpus_tokenizer(
     )
     if cache:
         try:
-            with atomic_dir(folder) as tmp:
+            with atomic_dir(folder, kind="tokenizer") as tmp:
                 tok.save_pretrained(str(tmp))
         except OSError:  # a read-only cache only costs retraining next time
             pass

@@ -153,7 +153,7 @@ def format_value(value: Any) -> str:
 
 def save_results(results: Results, folder: str | Path) -> Path:
     """Write ``results.json``, ``results.csv`` (long format), ``results.md`` and ``results-all.md`` atomically."""
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, kind="eval-results", recognize=lambda p: (p / "results.json").is_file()) as tmp:
         atomic_write_json(tmp / "results.json", results.to_dict())
         atomic_write_text(tmp / "results.csv", results.to_csv())
         atomic_write_text(tmp / "results.md", results.to_markdown("main"))

@@ -67,10 +67,8 @@ __all__ = [
 ]
 
 
-def _check_target(path: Path) -> None:
-    """Refuse to replace a folder that is not an index (``-o ~/Documents`` must never wipe it)."""
-    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / "manifest.json").exists())):
-        raise InputError("exists and is not an embedlab index; choose another output folder", path=path)
+def _is_index(path: Path) -> bool:
+    return (path / "manifest.json").is_file()
 
 
 class Index:
@@ -137,14 +135,15 @@ class Index:
             >>> Index.build("all-MiniLM-L6-v2", [{"id": "a", "text": "hello", "lang": "en"}], "idx")
         """
         from embedlab.models.resolve import load_sentence_model, resolve_model
-        from embedlab.utils.atomic import atomic_dir
+        from embedlab.utils.atomic import atomic_dir, check_output_dir
 
         if backend not in ("local", "qdrant"):
             raise OptionError("--backend", f"unknown backend {backend!r}; use local or qdrant")
         if batch_size < 1:
             raise OptionError("--batch-size", f"must be at least 1, got {batch_size}")
-        target = Path(path)
-        _check_target(target)
+        target = check_output_dir(
+            path, "index", inputs=[docs if isinstance(docs, (str, os.PathLike)) else None], recognize=_is_index
+        )
         resolved = resolve_model(model)
         documents = (
             load_documents(docs, id_field=id_field, text_field=text_field)
@@ -170,7 +169,7 @@ class Index:
                 "text_field": text_field,
             },
         )
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, kind="index", recognize=_is_index) as tmp:
             if backend == "local":
                 from embedlab.index.local import LocalIndex
 

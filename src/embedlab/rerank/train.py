@@ -292,7 +292,7 @@ def train_reranker(
         "seconds": round(time.perf_counter() - start, 1),
         "history": history,
     }
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="reranker", recognize=lambda p: (p / "metrics.json").is_file()) as tmp:
         ce.save_pretrained(str(tmp))
         atomic_write_json(tmp / "metrics.json", metrics)
     return metrics

@@ -605,7 +605,7 @@ def train(
     total_s = time.perf_counter() - started
 
     # 6. write everything into a temp folder and swap it in
-    with atomic_dir(output) as tmp:
+    with atomic_dir(output, kind="sentence-model", recognize=lambda p: (p / "recipe.toml").is_file()) as tmp:
         model.save(str(tmp))
         atomic_write_text(tmp / "recipe.toml", recipe_toml(effective))
         atomic_write_json(tmp / "metrics.json", metrics)

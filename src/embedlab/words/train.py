@@ -284,10 +284,7 @@ def train_vectors(
 
     started = time.perf_counter()
     out = Path(out)
-    with atomic_dir(out) as tmp:
-        _umask = os.umask(0)
-        os.umask(_umask)
-        os.chmod(tmp, 0o777 & ~_umask)  # mkdtemp makes it private; the final folder should be like any other
+    with atomic_dir(out, kind="word-vectors", recognize=lambda p: (p / "run.json").is_file()) as tmp:
         token_file = tmp / "tokens.txt"
         bar = _progress(console) if progress else nullcontext()
         with bar as prog:
