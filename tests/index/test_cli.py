@@ -46,7 +46,7 @@ def test_build_search_info_delete_compact(cli, tmp_path, docs_file):
         (("search", "{idx}", "x", "-f", "yaer>=2020"), "error: option --filter: no document has the field 'yaer'"),
         (("search", "{idx}", "x", "-f", "year>>2020"), "error: option --filter: cannot read 'year>>2020'"),
         (("search", "{idx}", "x", "--mode", "sparse"), "error: option --mode: unknown mode 'sparse'"),
-        (("search", "{idx}", "x", "--mmr", "1.5"), "error: option --mmr: lambda must be between 0 and 1"),
+        (("search", "{idx}", "x", "--mmr", "1.5"), "error: option --mmr: must be between 0 and 1"),
         (("search", "{tmp}/missing", "x"), "missing: index not found"),
         (("index", "info", "{tmp}"), "not an embedlab index (no manifest.json)"),
         (("index", "delete", "{idx}", "no-such-id"), "none of the ids no-such-id is in the index"),

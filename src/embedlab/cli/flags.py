@@ -11,6 +11,7 @@ from embedlab.errors import OptionError, ParameterError
 
 # Python parameter -> the CLI's name for it, where the plain ``--name-with-dashes`` rule does not hold.
 SPECIAL: dict[str, str] = {
+    "k": "-k",
     "m": "--hnsw-m",
     "ef_construction": "--ef-construction",
     "ef_search": "--ef-search",

@@ -32,7 +32,7 @@ from embedlab.data.documents import (
     chunk_documents,
     load_documents,
 )
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, OptionError, ParameterError
 from embedlab.index.filters import Condition, Filters, parse_filters
 from embedlab.index.manifest import (
     IndexCorruptedError,
@@ -44,7 +44,8 @@ from embedlab.index.manifest import (
     read_manifest,
     write_manifest,
 )
-from embedlab.index.search import Fusion, Hit, Mode, run_search, validate
+from embedlab.index.search import Hit, run_search
+from embedlab.index.settings import BuildSettings, Fusion, Mode, SearchSettings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 Backend = Literal["local", "qdrant"]
 
 __all__ = [
+    "BuildSettings",
     "Chunk",
     "Condition",
     "Document",
@@ -61,6 +63,7 @@ __all__ = [
     "IndexError_",
     "Manifest",
     "ModelMismatchError",
+    "SearchSettings",
     "chunk_documents",
     "load_documents",
     "parse_filters",
@@ -266,24 +269,45 @@ class Index:
         return self._rerankers[key]
 
     # ------------------------------------------------------------------------------------------- search
+    @property
+    def search_settings(self) -> SearchSettings:
+        """The settings a search uses when the caller gives none: the index's saved ones over the defaults."""
+        return SearchSettings.from_dict(self.manifest.search)
+
+    def save_search_settings(self, settings: SearchSettings | dict[str, Any] | None) -> None:
+        """Save search settings in the index (None: back to the defaults); ``search``, ``serve`` and evaluation use
+        them unless the caller overrides them."""
+        if isinstance(settings, dict):
+            settings = SearchSettings().merged(**settings)
+        if settings is not None:
+            settings.validate()
+        defaults = SearchSettings().to_dict()
+        saved = {} if settings is None else {k: v for k, v in settings.to_dict().items() if defaults[k] != v}
+        self.manifest.search = saved
+        self._commit()
+
     def search(
         self,
         query: str,
         *,
-        k: int = 10,
-        mode: Mode = "dense",
-        exact: bool = False,
-        fusion: Fusion = "rrf",
-        alpha: float = 0.5,
-        rrf_k: int = 60,
+        k: int | None = None,
+        mode: Mode | None = None,
+        exact: bool | None = None,
+        fusion: Fusion | None = None,
+        alpha: float | None = None,
+        rrf_k: int | None = None,
         filters: Filters | Sequence[Condition] = None,
-        mmr: float | None = None,
+        mmr: float | bool | None = None,
         rerank: Any = None,
-        rerank_top: int = 50,
-        candidates: int | None = None,
+        rerank_top: int | None = None,
+        candidates: int | bool | None = None,
         query_vector: np.ndarray | None = None,
+        settings: SearchSettings | None = None,
     ) -> list[Hit]:
         """Search the index.
+
+        Every setting left as None takes the index's saved value (:attr:`search_settings`), else the default of
+        :class:`~embedlab.index.settings.SearchSettings`.
 
         Args:
             query: the query text.
@@ -294,11 +318,12 @@ class Index:
             alpha: weight of dense scores in weighted fusion (BM25 gets ``1 - alpha``).
             rrf_k: the constant of reciprocal rank fusion.
             filters: ``["year>=2020", "lang in [en,de]"]`` or ``{"year": {"gte": 2020}}`` (all must hold).
-            mmr: MMR lambda in [0, 1] (1 = relevance only); None = no MMR.
+            mmr: MMR lambda in [0, 1] (1 = relevance only); False = no MMR even if the index saved one.
             rerank: a cross-encoder (name/path or loaded) that reorders the top ``rerank_top``.
             rerank_top: how many candidates the cross-encoder rescores.
             candidates: depth of each first-stage candidate list (default: enough for k, rerank and MMR).
             query_vector: the query's embedding when already computed (the server batches them).
+            settings: a whole :class:`SearchSettings` to start from instead of the index's saved ones.
 
         Returns:
             Hits, best first, each with ``scores`` of every stage and the document's metadata.
@@ -307,8 +332,19 @@ class Index:
             >>> index.search("battery storage", mode="hybrid", fusion="weighted", alpha=0.7, k=3)
         """
         if not isinstance(query, str) or not query.strip():
-            raise OptionError("query", "must be a non-empty string")
-        validate(mode, fusion, k, mmr, rerank_top)  # before any model is loaded
+            raise ParameterError("query", "must be a non-empty string")
+        base = settings if settings is not None else self.search_settings
+        s = base.merged(
+            k=k,
+            mode=mode,
+            exact=exact,
+            fusion=fusion,
+            alpha=alpha,
+            rrf_k=rrf_k,
+            mmr=mmr,
+            rerank_top=rerank_top,
+            candidates=candidates,
+        ).validate()  # before any model is loaded
         conditions = (
             list(filters)
             if filters and all(isinstance(c, Condition) for c in filters)
@@ -317,7 +353,7 @@ class Index:
             )
         )
         self._check_fields(conditions)
-        if mode != "bm25" and query_vector is None:
+        if s.mode != "bm25" and query_vector is None:
             query_vector = self.embed([query])[0]
         rerank_fn: Callable[[list[str]], Any] | None = None
         if rerank is not None and rerank is not False:
@@ -330,17 +366,17 @@ class Index:
             self.store,
             query,
             query_vector,
-            k=k,
-            mode=mode,
-            exact=exact,
-            fusion=fusion,
-            alpha=alpha,
-            rrf_k=rrf_k,
+            k=s.k,
+            mode=s.mode,
+            exact=s.exact,
+            fusion=s.fusion,
+            alpha=s.alpha,
+            rrf_k=s.rrf_k,
             conditions=conditions,
-            candidates=candidates,
-            mmr_lambda=mmr,
+            candidates=s.candidates,
+            mmr_lambda=s.mmr,
             reranker=rerank_fn,
-            rerank_top=rerank_top,
+            rerank_top=s.rerank_top,
         )
 
     def _check_fields(self, conditions: Sequence[Condition]) -> None:

@@ -58,6 +58,7 @@ class Manifest:
         files: file name -> ``{"sha256", "bytes"}`` for every data file.
         count: live chunks (deleted ones excluded).
         generation: increases with every write; data files carry it in their names.
+        search: saved search settings (``embedlab tune`` writes them); a search uses them unless told otherwise.
     """
 
     model: dict[str, Any]
@@ -69,6 +70,7 @@ class Manifest:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     count: int = 0
     generation: int = 0
+    search: dict[str, Any] = field(default_factory=dict)
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))

@@ -24,16 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from embedlab.errors import OptionError
-
-Mode = Literal["dense", "bm25", "hybrid"]
-Fusion = Literal["rrf", "weighted"]
-MODES = ("dense", "bm25", "hybrid")
-FUSIONS = ("rrf", "weighted")
+from embedlab.index.settings import FUSIONS, MODES, Fusion, Mode, SearchSettings  # noqa: F401 - re-exported
 
 
 @dataclass
@@ -140,17 +136,8 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, *, lambda_: flo
 
 
 def validate(mode: str, fusion: str, k: int, mmr_lambda: float | None, rerank_top: int) -> None:
-    """Check search options, raising :class:`OptionError` naming the bad one."""
-    if mode not in MODES:
-        raise OptionError("--mode", f"unknown mode {mode!r}; use {', '.join(MODES)}")
-    if fusion not in FUSIONS:
-        raise OptionError("--fusion", f"unknown fusion {fusion!r}; use {', '.join(FUSIONS)}")
-    if k < 1:
-        raise OptionError("-k", f"must be at least 1, got {k}")
-    if mmr_lambda is not None and not 0.0 <= mmr_lambda <= 1.0:
-        raise OptionError("--mmr", f"lambda must be between 0 and 1, got {mmr_lambda}")
-    if rerank_top < 1:
-        raise OptionError("--rerank-top", f"must be at least 1, got {rerank_top}")
+    """Check search options (:meth:`SearchSettings.validate`), raising :class:`ParameterError` naming the bad one."""
+    SearchSettings(k=k, mode=mode, fusion=fusion, mmr=mmr_lambda, rerank_top=rerank_top).validate()  # type: ignore[arg-type]
 
 
 def run_search(
