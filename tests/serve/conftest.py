@@ -35,12 +35,38 @@ def cross_encoder(minilm_path):
     return CrossEncoder(minilm_path, num_labels=1, max_length=64)
 
 
-def make_app(path, encoder, reranker):
-    from embedlab.serve import Limits, create_app
+# The test client calls itself "testserver"; the live server is reached as 127.0.0.1.
+TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
 
-    return create_app(
-        path, encoder=encoder, reranker=reranker, limits=Limits(max_body_bytes=20_000, max_inputs=8), max_wait_ms=30
-    )
+
+def make_app(path, encoder, reranker, **settings):
+    from embedlab.serve import ServiceSettings, create_app
+
+    base = {"max_body_bytes": 20_000, "max_inputs": 8, "max_wait_ms": 30, "allowed_hosts": TEST_HOSTS}
+    return create_app(path, encoder=encoder, reranker=reranker, settings=ServiceSettings(**{**base, **settings}))
+
+
+def start_server(app):
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; returns (server, thread, base URL)."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def stop_server(server, thread):
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -51,20 +77,6 @@ def app(serve_index_path, minilm, cross_encoder):
 @pytest.fixture(scope="session")
 def live_server(serve_index_path, minilm, cross_encoder):
     """The app served by uvicorn on 127.0.0.1 (loopback only) in a thread; yields its base URL."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_app(serve_index_path, minilm, cross_encoder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server, thread, url = start_server(make_app(serve_index_path, minilm, cross_encoder))
+    yield url
+    stop_server(server, thread)
