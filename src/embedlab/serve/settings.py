@@ -25,8 +25,9 @@ from embedlab.errors import ParameterError
 API_KEY_ENV = "EMBEDLAB_API_KEY"
 LOG_LEVELS: tuple[str, ...] = ("critical", "error", "warning", "info", "debug", "trace")
 # Names under which a browser on this machine reaches a loopback-bound server. Anything else in the Host header of a
-# request to 127.0.0.1 is a web page that re-pointed its own domain at this machine (DNS rebinding).
-LOCAL_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+# request to 127.0.0.1 is a web page that re-pointed its own domain at this machine (DNS rebinding). IPv6 literals
+# come bracketed in a Host header.
+LOCAL_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
 
 
 def _at_least(name: str, value: Any, low: float) -> None:
@@ -126,7 +127,8 @@ class ServiceSettings:
         if self.allowed_hosts:
             return list(self.allowed_hosts)
         if is_loopback(self.host):
-            return [*LOCAL_HOSTS, self.host] if self.host not in LOCAL_HOSTS else list(LOCAL_HOSTS)
+            bound = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+            return list(LOCAL_HOSTS) if bound in LOCAL_HOSTS else [*LOCAL_HOSTS, bound]
         return ["*"]
 
     def merged(self, **overrides: Any) -> ServiceSettings:
