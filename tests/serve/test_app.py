@@ -92,6 +92,8 @@ def test_rerank_endpoint(client, cross_encoder):
     assert [x["index"] for x in results] == list(np.argsort(-expected)[:2])
     assert results[0]["relevance_score"] == pytest.approx(float(expected.max()), abs=1e-5)
     assert client.post("/rerank", json={"query": "x", "documents": []}).status_code == 422
+    bare = client.post("/rerank", json={"query": "capital of france", "documents": docs, "return_documents": False})
+    assert [set(x) for x in bare.json()["results"]] == [{"index", "relevance_score"}] * 3
 
 
 def test_openai_wire_format(client, minilm):

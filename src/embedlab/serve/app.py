@@ -210,7 +210,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         """The embedding model this server serves, as OpenAI lists models."""
         return {"object": "list", "data": [{"id": service.model_name, "created": started}]}
 
-    @app.post("/rerank", response_model=RerankResponse, responses=_ERRORS)
+    @app.post("/rerank", response_model=RerankResponse, response_model_exclude_none=True, responses=_ERRORS)
     async def rerank(req: RerankRequest, request: Request) -> dict[str, Any]:
         """Score documents for a query with the server's cross-encoder, best first."""
         ranked = await service.rerank(req.query, req.documents, req.top_n, is_gone=request.is_disconnected)

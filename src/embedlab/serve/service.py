@@ -174,6 +174,8 @@ class Service:
     def check_texts(self, texts: Sequence[str], param: str) -> None:
         """Refuse more texts, or longer ones, than one request may carry."""
         lim = self.settings
+        if not texts:
+            raise ParameterError(param, "must not be empty")
         if len(texts) > lim.max_inputs:
             raise RequestLimitError(param, f"at most {lim.max_inputs} items per request, got {len(texts)}")
         total = 0
