@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
+from serve_support import make_app, start_server, stop_server
 
 DOCS = [
     {"id": "sun", "text": "Solar panels convert sunlight into electricity.", "year": 2021, "lang": "en"},
@@ -35,14 +32,6 @@ def cross_encoder(minilm_path):
     return CrossEncoder(minilm_path, num_labels=1, max_length=64)
 
 
-def make_app(path, encoder, reranker):
-    from embedlab.serve import Limits, create_app
-
-    return create_app(
-        path, encoder=encoder, reranker=reranker, limits=Limits(max_body_bytes=20_000, max_inputs=8), max_wait_ms=30
-    )
-
-
 @pytest.fixture(scope="session")
 def app(serve_index_path, minilm, cross_encoder):
     return make_app(serve_index_path, minilm, cross_encoder)
@@ -51,20 +40,6 @@ def app(serve_index_path, minilm, cross_encoder):
 @pytest.fixture(scope="session")
 def live_server(serve_index_path, minilm, cross_encoder):
     """The app served by uvicorn on 127.0.0.1 (loopback only) in a thread; yields its base URL."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_app(serve_index_path, minilm, cross_encoder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server, thread, url = start_server(make_app(serve_index_path, minilm, cross_encoder))
+    yield url
+    stop_server(server, thread)

@@ -92,6 +92,8 @@ def test_rerank_endpoint(client, cross_encoder):
     assert [x["index"] for x in results] == list(np.argsort(-expected)[:2])
     assert results[0]["relevance_score"] == pytest.approx(float(expected.max()), abs=1e-5)
     assert client.post("/rerank", json={"query": "x", "documents": []}).status_code == 422
+    bare = client.post("/rerank", json={"query": "capital of france", "documents": docs, "return_documents": False})
+    assert [set(x) for x in bare.json()["results"]] == [{"index", "relevance_score"}] * 3
 
 
 def test_openai_wire_format(client, minilm):
@@ -138,3 +140,25 @@ def test_concurrent_requests_are_batched(live_server):
     requests, batches = after["requests"] - before["requests"], after["batches"] - before["batches"]
     assert requests == 24
     assert batches < requests and after["largest"] > 1  # several requests shared one model call
+
+
+def test_search_uses_the_index_saved_settings(tmp_path, minilm):
+    from fastapi.testclient import TestClient
+    from serve_support import make_app
+
+    from conftest import DOCS
+    from embedlab.index import Index
+    from embedlab.index.settings import SearchSettings
+
+    index = Index.build("all-MiniLM-L6-v2", DOCS, tmp_path / "idx", encoder=minilm)
+    index.save_search_settings(SearchSettings(mode="bm25", k=1))
+    index.close()
+    with TestClient(make_app(tmp_path / "idx", minilm, None)) as client:
+        r = client.post("/search", json={"query": "solar and wind power"})
+        assert r.status_code == 200 and r.json()["mode"] == "bm25"
+        hits = r.json()["hits"]
+        assert len(hits) == 1 and set(hits[0]["scores"]) == {"bm25"}
+        r = client.post("/search", json={"query": "solar and wind power", "k": 2})  # a field given wins
+        assert {h["id"] for h in r.json()["hits"]} == {"sun", "wind"} and r.json()["mode"] == "bm25"
+        r = client.post("/search", json={"query": "solar and wind power", "mode": "dense", "k": 3})
+        assert r.json()["mode"] == "dense" and len(r.json()["hits"]) == 3 and "dense" in r.json()["hits"][0]["scores"]

@@ -14,7 +14,15 @@ def test_no_server_errors(app):
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/search", "/embed", "/v1/embeddings", "/rerank", "/healthz"}
+    assert {op.path for op in operations} >= {
+        "/search",
+        "/embed",
+        "/v1/embeddings",
+        "/v1/models",
+        "/rerank",
+        "/healthz",
+        "/metrics",
+    }
     for op in operations:
         # bounded: a fixed number of generated requests per endpoint, derandomised so CI runs are repeatable
         @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

@@ -39,12 +39,19 @@ class MicroBatcher:
         fn: embeds a list of texts, returning one row per text.
         max_batch: most texts per call (a single larger request is still served whole, in one call).
         max_wait_ms: how long the first request of a batch waits for company.
+        on_batch: called with the size of each model call (for metrics).
     """
 
     def __init__(
-        self, fn: Callable[[list[str]], np.ndarray], *, max_batch: int = 64, max_wait_ms: float = 5.0
+        self,
+        fn: Callable[[list[str]], np.ndarray],
+        *,
+        max_batch: int = 64,
+        max_wait_ms: float = 5.0,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self.fn = fn
+        self.on_batch = on_batch
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000.0
         self.stats = BatchStats()
@@ -112,6 +119,8 @@ class MicroBatcher:
             self.stats.texts += len(texts)
             self.stats.requests += len(batch)
             self.stats.largest = max(self.stats.largest, len(texts))
+            if self.on_batch is not None:
+                self.on_batch(len(texts))
             offset = 0
             for item, future in batch:
                 if not future.done():

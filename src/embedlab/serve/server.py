@@ -1,60 +1,69 @@
 """Run the service with uvicorn.
 
 Example:
-    >>> serve("my-index", host="127.0.0.1", port=8000, reranker="my-reranker")
+    >>> serve("my-index", settings=ServiceSettings(port=8000, api_key="s3cret"), reranker="my-reranker")
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import Any
 
-from embedlab.errors import OptionError
+from embedlab.serve.settings import API_KEY_ENV, ServiceSettings, is_loopback
 from embedlab.utils.optional import require
+
+log = logging.getLogger("embedlab.serve")
 
 
 def serve(
     index: str | os.PathLike[str] | None,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
     model: str | None = None,
     reranker: str | None = None,
-    max_body_bytes: int = 1_000_000,
-    max_inputs: int = 256,
-    max_batch: int = 64,
-    max_wait_ms: float = 5.0,
-    log_level: str = "info",
+    settings: ServiceSettings | None = None,
 ) -> None:
     """Serve an index (and optionally a reranker) over HTTP until interrupted.
 
     Args:
         index: index folder (None to serve only ``model``'s embeddings).
-        host: interface to listen on (``127.0.0.1`` = this machine only; ``0.0.0.0`` = every interface).
-        port: TCP port.
         model: embedding model when there is no index.
         reranker: cross-encoder for ``/rerank`` and reranked searches.
-        max_body_bytes: largest request body.
-        max_inputs: most texts per request.
-        max_batch: most texts per model call.
-        max_wait_ms: how long a request waits to share a batch.
-        log_level: uvicorn log level.
+        settings: interface, port, limits, API key (default: the ``EMBEDLAB_API_KEY`` environment variable),
+            allowed hosts, CORS origins, log level, backend.
+
+    Raises:
+        ParameterError: a bad setting (checked before any model is loaded).
     """
     uvicorn = require("uvicorn", "serve")
     require("fastapi", "serve")
-    from embedlab.serve.app import Limits, create_app
+    require("prometheus_client", "serve")
+    settings = settings or ServiceSettings()
+    if settings.api_key is None and os.environ.get(API_KEY_ENV):
+        settings = settings.merged(api_key=os.environ[API_KEY_ENV])
+    settings.validate()
+    from embedlab.serve.app import create_app
 
-    if not 0 <= port <= 65535:
-        raise OptionError("--port", f"must be between 0 and 65535, got {port}")
-    for option, value in (("--max-body", max_body_bytes), ("--max-inputs", max_inputs), ("--max-batch", max_batch)):
-        if value < 1:
-            raise OptionError(option, f"must be at least 1, got {value}")
-    app: Any = create_app(
-        index,
-        model=model,
-        reranker=reranker,
-        limits=Limits(max_body_bytes=max_body_bytes, max_inputs=max_inputs),
-        max_batch=max_batch,
-        max_wait_ms=max_wait_ms,
-    )
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    _setup_logging(settings.log_level)
+    if not is_loopback(settings.host) and not settings.api_key:
+        log.warning(
+            "serving on %s without an API key: anyone who can reach this port can search the whole index "
+            "(set --api-key or %s)",
+            settings.host,
+            API_KEY_ENV,
+        )
+    app: Any = create_app(index, model=model, reranker=reranker, settings=settings)
+    # uvicorn's own access log is off: embedlab.access writes one JSON line per request instead.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+
+
+def _setup_logging(level: str) -> None:
+    """Access log lines (already JSON) and service warnings to stderr, at the server's log level."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("embedlab.access", "embedlab.serve"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.DEBUG if level == "trace" else level.upper())
+        logger.propagate = False

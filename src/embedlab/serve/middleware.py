@@ -1,0 +1,134 @@
+"""ASGI middleware of the service: the API key, the body-size limit, and observation (metrics, access log).
+
+They are plain ASGI classes (not ``BaseHTTPMiddleware``) so they see every request, including the ones they refuse,
+and do not buffer bodies.
+
+Example:
+    >>> app = AuthMiddleware(BodyLimitMiddleware(app, max_bytes=1_000_000), api_key="s3cret")
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from typing import Any
+
+from embedlab.serve.errors import error_body
+from embedlab.serve.metrics import Metrics, log_access
+
+
+async def send_error(
+    send: Any, path: str, status: int, message: str, *, code: str | None = None, headers: list[Any] | None = None
+) -> None:
+    """Answer with an error response in the service's JSON shape."""
+    body = json.dumps(error_body(path, status, message, code=code)).encode()
+    start_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": start_headers + (headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuthMiddleware:
+    """Refuse every request without ``Authorization: Bearer KEY`` (as OpenAI clients send it) with a 401.
+
+    The comparison takes the same time whatever the key sent, so the key cannot be guessed byte by byte.
+    CORS preflight requests (``OPTIONS``, which browsers send without credentials) pass through to the CORS layer.
+    """
+
+    def __init__(self, app: Any, api_key: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {api_key}".encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope.get("headers") or []).get(b"authorization")
+        if sent is None or not hmac.compare_digest(sent, self.expected):
+            message = (
+                "missing API key: send the header 'Authorization: Bearer KEY'"
+                if sent is None
+                else "incorrect API key provided"
+            )
+            await send_error(
+                send, scope["path"], 401, message, code="invalid_api_key", headers=[(b"www-authenticate", b"Bearer")]
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    """Reject request bodies over ``max_bytes`` with 413, by Content-Length or while streaming (chunked uploads)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._reject(scope, send)
+            return
+        seen = 0
+        too_large = False
+
+        async def limited() -> dict[str, Any]:
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:  # stop reading: the app sees a disconnect, the client gets a 413
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: dict[str, Any]) -> None:
+            if not too_large:
+                await send(message)
+
+        try:
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
+            await self._reject(scope, send)
+
+    async def _reject(self, scope: dict[str, Any], send: Any) -> None:
+        await send_error(
+            send, scope["path"], 413, f"request body larger than {self.max_bytes} bytes", code="too_large"
+        )
+
+
+class ObserveMiddleware:
+    """Count and time every request (``/metrics``) and write one JSON access-log line for it."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # what the server answers if the app raises before responding
+
+        async def watch(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            seconds = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", None) or "other"
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+            log_access(scope["method"], scope["path"][:200], route, status, seconds, scope.get("client"))
