@@ -8,7 +8,7 @@ import json
 import pytest
 
 from embedlab.data.documents import Document, chunk_documents, load_documents, sentence_spans
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 
 def test_jsonl_keeps_other_fields_as_metadata(tmp_path):
@@ -91,9 +91,9 @@ def test_token_chunks_with_the_model_tokenizer(minilm):
 def test_no_chunking_and_bad_options():
     chunks = chunk_documents([Document("a", "one. two.")])
     assert [(c.id, c.start, c.end) for c in chunks] == [("a", 0, 9)]
-    with pytest.raises(OptionError, match="--overlap"):
+    with pytest.raises(ParameterError, match="^overlap: "):
         chunk_documents([Document("a", "x")], by="tokens", size=3, overlap=3)
-    with pytest.raises(OptionError, match="unknown chunking"):
+    with pytest.raises(ParameterError, match="unknown chunking"):
         chunk_documents([Document("a", "x")], by="pages")  # type: ignore[arg-type]
 
 
