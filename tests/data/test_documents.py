@@ -91,7 +91,7 @@ def test_token_chunks_with_the_model_tokenizer(minilm):
 def test_no_chunking_and_bad_options():
     chunks = chunk_documents([Document("a", "one. two.")])
     assert [(c.id, c.start, c.end) for c in chunks] == [("a", 0, 9)]
-    with pytest.raises(ParameterError, match="^overlap: "):
+    with pytest.raises(ParameterError, match=r"^overlap: "):
         chunk_documents([Document("a", "x")], by="tokens", size=3, overlap=3)
     with pytest.raises(ParameterError, match="unknown chunking"):
         chunk_documents([Document("a", "x")], by="pages")  # type: ignore[arg-type]

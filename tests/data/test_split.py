@@ -6,7 +6,7 @@ import pytest
 
 from embedlab.data import IRDataset
 from embedlab.data.split import parse_fractions, split_ir, split_rows
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 
 def _ir():
@@ -58,6 +58,6 @@ def test_split_rows_keeps_groups_together():
 def test_empty_split_and_bad_fractions():
     with pytest.raises(InputError, match="would be empty"):
         split_rows(["a", "a"], {"train": 0.5, "dev": 0.25, "test": 0.25}, source="tiny.jsonl")
-    with pytest.raises(OptionError, match="sum to 1"):
+    with pytest.raises(ParameterError, match=r"^fractions: .*sum to 1"):
         parse_fractions("0.5,0.6")
     assert parse_fractions("train=0.9,dev=0.1") == {"train": 0.9, "dev": 0.1}

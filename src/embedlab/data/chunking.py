@@ -158,6 +158,8 @@ def chunk_text_tokens(texts: Sequence[str], tokenizer: Any, max_tokens: int, ove
     """
     out = []
     for text in texts:
-        spans = text_windows(text, by="tokens", size=max_tokens, overlap=min(overlap, max_tokens - 1), tokenizer=tokenizer)
+        spans = text_windows(
+            text, by="tokens", size=max_tokens, overlap=min(overlap, max_tokens - 1), tokenizer=tokenizer
+        )
         out.append([text[s:e] for s, e in spans] or [text])
     return out

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedlab.data.records import check_file, iter_lines, iter_records, pick_column, suffix_of, text_value, unknown_format
+from embedlab.data.records import (
+    check_file,
+    iter_lines,
+    iter_records,
+    pick_column,
+    suffix_of,
+    text_value,
+    unknown_format,
+)
 from embedlab.errors import InputError, ParameterError, require_file
 
 LABELS = ("entailment", "neutral", "contradiction")

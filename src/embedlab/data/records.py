@@ -347,8 +347,7 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises its own error types for corrupt files
         raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", path=path) from None
-    for i, row in enumerate(table.to_pylist(), 1):
-        yield i, row
+    yield from enumerate(table.to_pylist(), 1)
 
 
 def read_records(

@@ -172,7 +172,9 @@ def load_scored_pairs(
         s1, s2, scores, lines = _read_stsb(p, encoding)
         default_scale = (0.0, 5.0)
     else:
-        if suffix in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet") or (suffix == ".txt" and "\t" in first):
+        if suffix in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet") or (
+            suffix == ".txt" and "\t" in first
+        ):
             records = iter_records(p, encoding=encoding)
         else:
             raise unknown_format(p, "STS Benchmark/SICK TSV, or .csv/.tsv/.jsonl/.json with a score column")
