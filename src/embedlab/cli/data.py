@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from embedlab.data.training import TrainingData
 
 data_app = typer.Typer(
     help="Training-data tools: mine negatives, make pairs from unlabeled text, split without leaks.",
@@ -90,7 +96,7 @@ def mine_negatives_command(
     elif data.ir is not None:
         texts = list(data.ir.corpus.values())
     err_console.print(f"mining {kind.value} negatives for {len(data)} pairs with {model}...")
-    source = data.dataset.select_columns(["anchor", "positive"])
+    source = _pairs_with_ids(data, pairs, encoding)
     out = mine_negatives(
         source,
         corpus=texts,
@@ -115,6 +121,27 @@ def mine_negatives_command(
         f"wrote {len(out)} rows ({', '.join(out.column_names)}) to {output}; "
         f"{missing} of {len(source)} pairs got no negative"
     )
+
+
+ID_COLUMNS = ("doc_id", "passage_id", "query_id", "qid", "id", "group")
+
+
+def _pairs_with_ids(data: TrainingData, pairs: str, encoding: str | None) -> Dataset:
+    """The (anchor, positive) rows plus the ids they came with, so the mined output still joins to the corpus: the
+    IR set's query and document ids, or a table's id columns (``doc_id``, ``passage_id``...)."""
+    from embedlab.data.training import load_rows
+
+    source = data.dataset.select_columns(["anchor", "positive"])
+    if data.ir is not None:
+        rows = data.ir.pairs()  # the order ir_to_pairs made the rows in
+        return source.add_column("query_id", [r[0] for r in rows]).add_column("doc_id", [r[2] for r in rows])
+    raw, _, _ = load_rows(pairs, encoding=encoding)
+    if len(raw) != len(source):
+        return source
+    for col in ID_COLUMNS:
+        if raw and col in raw[0] and col not in source.column_names:
+            source = source.add_column(col, [None if r.get(col) is None else str(r.get(col)) for r in raw])
+    return source
 
 
 @data_app.command("pairs-from-corpus")

@@ -156,7 +156,8 @@ def mine_negatives(
     """Add negatives to (anchor, positive) rows.
 
     Args:
-        dataset: a ``datasets.Dataset`` with ``anchor`` and ``positive`` columns.
+        dataset: a ``datasets.Dataset`` with ``anchor`` and ``positive`` columns; other columns (ids such as
+            ``doc_id``, ``passage_id``) are carried to the output rows, negatives columns are replaced.
         corpus: candidate passages; default: the distinct positives of ``dataset``.
         model: the embedding model that ranks candidates: a model argument (loaded with
             :func:`embedlab.models.load_encoder` and ``backend``), an :class:`~embedlab.models.Encoder`, or a loaded
@@ -234,7 +235,7 @@ def mine_negatives(
 
             np.random.seed(seed)
             torch.manual_seed(seed)
-            return mine_hard_negatives(
+            mined = mine_hard_negatives(
                 dataset.select_columns(["anchor", "positive"]),
                 st_model,
                 anchor_column_name="anchor",
@@ -252,6 +253,13 @@ def mine_negatives(
                 batch_size=batch_size,
                 verbose=verbose,
             )
+            return _carry_columns(dataset, mined)
+    return _carry_columns(dataset, Dataset.from_dict(_negative_rows(dataset, negs, num_negatives, output_format)))
+
+
+def _negative_rows(
+    dataset: Dataset, negs: list[list[str] | None], num_negatives: int, output_format: str
+) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {"anchor": [], "positive": []}
     if output_format == "triplet":
         rows["negative"] = []
@@ -271,7 +279,23 @@ def mine_negatives(
             rows["positive"].append(positive)
             for k, n in enumerate(ns, 1):
                 rows[f"negative_{k}"].append(n)
-    return Dataset.from_dict(rows)
+    return rows
+
+
+def _carry_columns(dataset: Dataset, mined: Dataset) -> Dataset:
+    """Copy the input's other columns (``doc_id``, ``passage_id``, ``query_id``...) onto the mined rows, so ids
+    survive mining; each output row takes them from the first input row with its (anchor, positive)."""
+    extra = [c for c in dataset.column_names if c not in ("anchor", "positive") and not c.startswith("negative")]
+    if not extra:
+        return mined
+    first: dict[tuple[str, str], int] = {}
+    for i, pair in enumerate(zip(dataset["anchor"], dataset["positive"], strict=True)):
+        first.setdefault(pair, i)
+    where = [first[pair] for pair in zip(mined["anchor"], mined["positive"], strict=True)]
+    for col in extra:
+        values = dataset[col]
+        mined = mined.add_column(col, [values[i] for i in where])
+    return mined
 
 
 def write_rows(dataset: Dataset, path: str, fmt: Literal["jsonl", "csv", "parquet"] | None = None) -> None:
