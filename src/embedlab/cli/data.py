@@ -161,10 +161,9 @@ def pairs_from_corpus_command(
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Make (anchor, positive, doc_id, passage_id) training pairs from unlabeled documents: no labels, no LLM."""
-    from datasets import Dataset
 
-    from embedlab.data.mine_negatives import write_rows
     from embedlab.data.pairs_from_corpus import pairs_from_corpus
+    from embedlab.data.records import write_records
     from embedlab.utils.console import console
 
     _check_output_file(output, inputs=[corpus])
@@ -182,7 +181,7 @@ def pairs_from_corpus_command(
         id_column=id_column,
         encoding=encoding,
     )
-    write_rows(Dataset.from_list(pairs), str(output))
+    write_records(pairs, output)
     n_passages = len({p["passage_id"] for p in pairs})
     n_docs = len({p["doc_id"] for p in pairs})
     console.print(
@@ -250,10 +249,8 @@ def _split_rows(
     seed: int,
     encoding: str | None,
 ) -> None:
-    from datasets import Dataset
 
-    from embedlab.data.mine_negatives import write_rows
-    from embedlab.data.records import suffix_of
+    from embedlab.data.records import suffix_of, write_records
     from embedlab.data.split import split_rows
     from embedlab.data.training import load_rows
     from embedlab.errors import InputError, OptionError
@@ -273,7 +270,7 @@ def _split_rows(
     suffix = suffix_of(data) if suffix_of(data) in (".jsonl", ".csv", ".parquet") else ".jsonl"
     with atomic_dir(output, kind="data-split", inputs=[data]) as tmp:
         for name, ids in idx.items():
-            write_rows(Dataset.from_list([rows[i] for i in ids]), str(tmp / f"{name}{suffix}"))
+            write_records([rows[i] for i in ids], tmp / f"{name}{suffix}")
     for name, ids in idx.items():
         console.print(f"{name}: {len(ids)} rows (grouped by {col}) -> {output / name}{suffix}")
 

@@ -299,24 +299,11 @@ def _carry_columns(dataset: Dataset, mined: Dataset) -> Dataset:
 
 
 def write_rows(dataset: Dataset, path: str, fmt: Literal["jsonl", "csv", "parquet"] | None = None) -> None:
-    """Write a data set as JSONL (default), CSV or Parquet, atomically, choosing by suffix when ``fmt`` is None."""
-    import json
-    from pathlib import Path
+    """Write a data set as JSONL (default), CSV or Parquet, atomically, choosing by suffix when ``fmt`` is None
+    (:func:`embedlab.data.records.write_records`, the one row writer)."""
+    from embedlab.data.records import write_records
 
-    from embedlab.utils.atomic import atomic_open, atomic_path
-
-    p = Path(path)
-    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(p.suffix.lower(), "jsonl")
-    if fmt == "jsonl":
-        with atomic_open(p) as fh:
-            for row in dataset:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        with atomic_path(p) as tmp:
-            dataset.to_pandas().to_csv(tmp, index=False)
-    else:
-        with atomic_path(p) as tmp:
-            dataset.to_pandas().to_parquet(tmp, index=False)
+    write_records(dataset.to_list(), path, fmt)
 
 
 def summary(rows: Any) -> str:

@@ -464,3 +464,48 @@ def number_value(value: Any, path: Path, line: int, column: str) -> float:
     if not math.isfinite(number):
         raise InputError(f"score {value!r} in column {column!r} is not a finite number", path=path, line=line)
     return number
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_records(rows: Sequence[dict[str, Any]], path: str | Path, fmt: str | None = None) -> Path:
+    """Write rows as JSONL (default), CSV or Parquet (by suffix when ``fmt`` is None), atomically.
+
+    The one row writer of embedlab: any rows :func:`iter_records` reads (mixed cell types included) are written
+    back; what a format cannot hold (a Parquet column of mixed types) is an :class:`InputError`, and nothing is
+    left at ``path``.
+
+    Example:
+        >>> write_records([{"anchor": "q", "positive": "p"}], "pairs.jsonl")
+        PosixPath('pairs.jsonl')
+    """
+    from embedlab.utils.atomic import atomic_open, atomic_path
+
+    p = Path(path)
+    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(p.suffix.lower(), "jsonl")
+    if fmt == "jsonl":
+        with atomic_open(p, encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return p
+    if fmt == "csv":
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        with atomic_open(p, encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, keys)
+            writer.writeheader()
+            writer.writerows(rows)
+        return p
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.Table.from_pylist(list(rows))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(
+            f"rows cannot be written as Parquet ({str(exc).splitlines()[0]}); use .jsonl", path=p
+        ) from None
+    with atomic_path(p) as tmp:
+        pq.write_table(table, tmp)
+    return p
