@@ -134,7 +134,7 @@ COMMANDS = (
 
 @pytest.mark.parametrize("seed", range(25))
 def test_data_commands_fail_in_one_line_and_leave_nothing(cli, tmp_path, seed):
-    path, rng = _case(1000 + seed, tmp_path)
+    path, _rng = _case(1000 + seed, tmp_path)
     for n, command in enumerate(COMMANDS):
         out = tmp_path / f"out{n}"
         code, _, err = cli(*[a.format(f=path, o=out) for a in command])
