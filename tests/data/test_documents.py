@@ -54,6 +54,15 @@ def test_bad_documents_name_file_and_line(tmp_path, content, suffix, message):
     assert message in str(exc.value)
 
 
+def test_a_named_id_field_must_exist(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"pid": "a", "text": "x"}\n{"pid": "b", "text": "y"}\n')
+    assert [d.id for d in load_documents(p)] == ["0", "1"]  # no "id": row numbers
+    assert [d.id for d in load_documents(p, id_field="pid")] == ["a", "b"]
+    with pytest.raises(InputError, match=r"d\.jsonl:1: no 'nosuch' field \(fields: pid, text\)"):
+        load_documents(p, id_field="nosuch")
+
+
 def test_missing_file():
     with pytest.raises(InputError, match="documents file not found"):
         load_documents("/nonexistent/docs.jsonl")

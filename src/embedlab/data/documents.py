@@ -103,7 +103,8 @@ def load_documents(
 
     Args:
         path: the file.
-        id_field: the field holding each document's unique id. When no row has it, ids are the row numbers.
+        id_field: the field holding each document's unique id. When the default ``id`` is absent, ids are the row
+            numbers (from 0); another field that is absent is an error.
         text_field: the field holding the text to index.
         encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
@@ -127,6 +128,13 @@ def load_documents(
     for lineno, row in iter_records(p, encoding=encoding, strict=True, numbers=True):
         if have_ids is None:
             have_ids = id_field in row
+            if not have_ids and id_field != "id":
+                # An id field the user named must exist: row numbers instead would silently break every join.
+                raise InputError(
+                    f"no {id_field!r} field (fields: {', '.join(map(str, row))}); choose one with --id-field",
+                    path=p,
+                    line=lineno,
+                )
         if text_field not in row:
             raise InputError(
                 f"no {text_field!r} field (fields: {', '.join(map(str, row))}); choose one with --text-field",
