@@ -71,3 +71,19 @@ def test_bad_options():
         mine_negatives(ds, corpus=corpus[:2], kind="easy", num_negatives=2)
     with pytest.raises(InputError, match="'positive' column"):
         mine_negatives(Dataset.from_dict({"anchor": ["a"]}), kind="easy")
+
+
+@pytest.mark.slow
+def test_any_encoder_ranks_semi_hard_and_hard_needs_sentence_transformers():
+    from embedlab.models import load_encoder
+
+    ds, corpus = _pairs()
+    glove = load_encoder("glove-6B-50d")  # averaged word vectors: an Encoder that is not a SentenceTransformer
+    semi = mine_negatives(ds, corpus=corpus, model=glove, kind="semi-hard", semi_hard_window=1.0)
+    assert len(semi) >= 1 and all(r["negative"] != r["positive"] for r in semi)
+    a = glove.encode_queries(semi["anchor"], normalize=True)
+    p = glove.encode_documents(semi["positive"], normalize=True)
+    n = glove.encode_documents(semi["negative"], normalize=True)
+    assert ((a * n).sum(axis=1) < (a * p).sum(axis=1) + 1e-6).all()  # below the positive, as the band says
+    with pytest.raises(ParameterError, match=r"^kind: hard mining .* use semi-hard or easy"):
+        mine_negatives(ds, corpus=corpus, model=glove, kind="hard")

@@ -213,48 +213,58 @@ def mine_negatives(
         if kind == "semi-hard":
             negs = _semi_hard(dataset, corpus, encoder, num_negatives, semi_hard_window, seed, batch_size)
         else:
-            st_model = getattr(encoder, "model", None)
-            if st_model is None or not hasattr(st_model, "encode_query"):
-                raise ParameterError(
-                    "kind",
-                    f"hard mining runs sentence-transformers' miner, which needs a sentence-transformers model; "
-                    f"{encoder.name} ({encoder.kind}, backend {encoder.backend}) is not one: use semi-hard or easy",
-                )
-            from sentence_transformers.util import mine_hard_negatives
-
-            ce = None
-            if cross_encoder:
-                from sentence_transformers import CrossEncoder
-
-                from embedlab.models.resolve import resolve_model
-
-                ce = CrossEncoder(resolve_model(cross_encoder).path)
-            random.seed(seed)
-            import numpy as np
-            import torch
-
-            np.random.seed(seed)
-            torch.manual_seed(seed)
-            mined = mine_hard_negatives(
-                dataset.select_columns(["anchor", "positive"]),
-                st_model,
-                anchor_column_name="anchor",
-                positive_column_name="positive",
-                corpus=corpus,
-                cross_encoder=ce,
-                range_min=range_min,
-                range_max=range_max,
-                max_score=max_score,
-                absolute_margin=absolute_margin,
-                relative_margin=relative_margin,
-                num_negatives=num_negatives,
-                sampling_strategy=sampling,
-                output_format=output_format,
-                batch_size=batch_size,
-                verbose=verbose,
-            )
+            options = {
+                "range_min": range_min,
+                "range_max": range_max,
+                "max_score": max_score,
+                "absolute_margin": absolute_margin,
+                "relative_margin": relative_margin,
+                "num_negatives": num_negatives,
+                "sampling_strategy": sampling,
+                "output_format": output_format,
+                "batch_size": batch_size,
+                "verbose": verbose,
+            }
+            mined = _hard(dataset, corpus, encoder, cross_encoder, seed, options)
             return _carry_columns(dataset, mined)
     return _carry_columns(dataset, Dataset.from_dict(_negative_rows(dataset, negs, num_negatives, output_format)))
+
+
+def _hard(
+    dataset: Dataset, corpus: list[str], encoder: Encoder, cross_encoder: str | None, seed: int, options: dict
+) -> Dataset:
+    """Hard negatives by sentence-transformers' ``mine_hard_negatives`` on the encoder's SentenceTransformer (it
+    embeds anchors with ``encode_query`` and the corpus with ``encode_document``, as the Encoder's roles do)."""
+    st_model = getattr(encoder, "model", None)
+    if st_model is None or not hasattr(st_model, "encode_query"):
+        raise ParameterError(
+            "kind",
+            f"hard mining runs sentence-transformers' miner, which needs a sentence-transformers model; "
+            f"{encoder.name} ({encoder.kind}, backend {encoder.backend}) is not one: use semi-hard or easy",
+        )
+    import numpy as np
+    import torch
+    from sentence_transformers.util import mine_hard_negatives
+
+    ce = None
+    if cross_encoder:
+        from sentence_transformers import CrossEncoder
+
+        from embedlab.models.resolve import resolve_model
+
+        ce = CrossEncoder(resolve_model(cross_encoder).path)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return mine_hard_negatives(
+        dataset.select_columns(["anchor", "positive"]),
+        st_model,
+        anchor_column_name="anchor",
+        positive_column_name="positive",
+        corpus=corpus,
+        cross_encoder=ce,
+        **options,
+    )
 
 
 def _negative_rows(
