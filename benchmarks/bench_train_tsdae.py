@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=600)
     args = ap.parse_args()
 
-    from embedlab.data.pairs_from_corpus import chunk_documents, inverse_cloze_pairs, read_documents
+    from embedlab.data.pairs_from_corpus import inverse_cloze_pairs, passages, read_documents
     from embedlab.demo.sentence import wiki_excerpt
     from embedlab.models.resolve import load_sentence_model
     from embedlab.train import Recipe, train
@@ -46,9 +46,9 @@ def main() -> None:
     start = time.perf_counter()
     docs = read_documents(wiki_excerpt(), limit=args.train_docs + args.test_docs)
     train_docs, test_docs = docs[: args.train_docs], docs[args.train_docs :]
-    sents = [s for p in chunk_documents(train_docs, size=1, overlap=0, min_sentences=1) for s in p.sentences]
+    sents = [s for p in passages(train_docs, size=1, overlap=0, min_sentences=1) for s in p.sentences]
     sents = [s for s in sents if len(s.split()) >= 5][: args.sentences]
-    test_pairs = inverse_cloze_pairs(chunk_documents(test_docs, size=5, overlap=0), seed=0)
+    test_pairs = inverse_cloze_pairs(passages(test_docs, size=5, overlap=0), seed=0)
     work = Path(tempfile.mkdtemp(prefix="bench-tsdae-"))
     (work / "sentences.txt").write_text("\n".join(sents), encoding="utf-8")
     base = load_sentence_model("all-MiniLM-L6-v2", max_seq_length=128)

@@ -18,7 +18,10 @@ def test_pairs_split_and_negatives(cli, tmp_path, gensim_test_data):
     )
     assert code == 0, err
     rows = _rows(pairs)
-    assert "ict pairs" in out and len(rows) > 40 and set(rows[0]) == {"anchor", "positive", "doc_id"}
+    assert "ict pairs" in out and len(rows) > 40 and set(rows[0]) == {"anchor", "positive", "doc_id", "passage_id"}
+    # doc_id is the source document's own id (a Wikipedia page title), not a made-up doc0, doc1...
+    assert {r["doc_id"] for r in rows} == {"Anarchism", "Autism"}
+    assert all(r["passage_id"].startswith(r["doc_id"] + "#") for r in rows)
 
     code, out, err = cli("data", "split", pairs, "-o", tmp_path / "split", "--fractions", "0.8,0.2")
     assert code == 0, err

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from embedlab.data.documents import Document, chunk_documents, load_documents, sentence_spans
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 
 def test_jsonl_keeps_other_fields_as_metadata(tmp_path):
@@ -54,6 +54,15 @@ def test_bad_documents_name_file_and_line(tmp_path, content, suffix, message):
     assert message in str(exc.value)
 
 
+def test_a_named_id_field_must_exist(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"pid": "a", "text": "x"}\n{"pid": "b", "text": "y"}\n')
+    assert [d.id for d in load_documents(p)] == ["0", "1"]  # no "id": row numbers
+    assert [d.id for d in load_documents(p, id_field="pid")] == ["a", "b"]
+    with pytest.raises(InputError, match=r"d\.jsonl:1: no 'nosuch' field \(fields: pid, text\)"):
+        load_documents(p, id_field="nosuch")
+
+
 def test_missing_file():
     with pytest.raises(InputError, match="documents file not found"):
         load_documents("/nonexistent/docs.jsonl")
@@ -91,9 +100,9 @@ def test_token_chunks_with_the_model_tokenizer(minilm):
 def test_no_chunking_and_bad_options():
     chunks = chunk_documents([Document("a", "one. two.")])
     assert [(c.id, c.start, c.end) for c in chunks] == [("a", 0, 9)]
-    with pytest.raises(OptionError, match="--overlap"):
+    with pytest.raises(ParameterError, match=r"^overlap: "):
         chunk_documents([Document("a", "x")], by="tokens", size=3, overlap=3)
-    with pytest.raises(OptionError, match="unknown chunking"):
+    with pytest.raises(ParameterError, match="unknown chunking"):
         chunk_documents([Document("a", "x")], by="pages")  # type: ignore[arg-type]
 
 

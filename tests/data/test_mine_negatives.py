@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from datasets import Dataset
+
 from embedlab.data.mine_negatives import mine_negatives
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 TOPICS = {
     "cats": ["Cats purr when they are content.", "A kitten drinks milk from a bowl.", "The cat climbed the tree."],
@@ -60,9 +60,30 @@ def test_semi_hard_band_and_easy(minilm):
 
 def test_bad_options():
     ds, corpus = _pairs()
-    with pytest.raises(OptionError, match="--range-max"):
+    with pytest.raises(ParameterError, match=r"^range_max: "):
         mine_negatives(ds, corpus=corpus, kind="easy", num_negatives=3, range_min=2, range_max=4)
+    # NaN passes every comparison, so a NaN margin would silently switch the guard off: refused up front.
+    with pytest.raises(ParameterError, match=r"^absolute_margin: must be a finite number, got nan"):
+        mine_negatives(ds, corpus=corpus, model="no-such-model", absolute_margin=float("nan"))
+    with pytest.raises(ParameterError, match=r"^kind: 'medium' is not one of"):
+        mine_negatives(ds, corpus=corpus, kind="medium")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="too small"):
         mine_negatives(ds, corpus=corpus[:2], kind="easy", num_negatives=2)
     with pytest.raises(InputError, match="'positive' column"):
         mine_negatives(Dataset.from_dict({"anchor": ["a"]}), kind="easy")
+
+
+@pytest.mark.slow
+def test_any_encoder_ranks_semi_hard_and_hard_needs_sentence_transformers():
+    from embedlab.models import load_encoder
+
+    ds, corpus = _pairs()
+    glove = load_encoder("glove-6B-50d")  # averaged word vectors: an Encoder that is not a SentenceTransformer
+    semi = mine_negatives(ds, corpus=corpus, model=glove, kind="semi-hard", semi_hard_window=1.0)
+    assert len(semi) >= 1 and all(r["negative"] != r["positive"] for r in semi)
+    a = glove.encode_queries(semi["anchor"], normalize=True)
+    p = glove.encode_documents(semi["positive"], normalize=True)
+    n = glove.encode_documents(semi["negative"], normalize=True)
+    assert ((a * n).sum(axis=1) < (a * p).sum(axis=1) + 1e-6).all()  # below the positive, as the band says
+    with pytest.raises(ParameterError, match=r"^kind: hard mining .* use semi-hard or easy"):
+        mine_negatives(ds, corpus=corpus, model=glove, kind="hard")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embedlab.data import NLIData, load_nli
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from testsupport import shared_path
 
 
@@ -16,7 +16,7 @@ def test_snli_folder():
     assert nli.premise[0] == "Two women are embracing while holding to go packages ."
     triplets = nli.triplets()
     assert triplets and all(len(t) == 3 for t in triplets)
-    with pytest.raises(OptionError, match="splits dev, test"):
+    with pytest.raises(ParameterError, match=r"^split: .*splits dev, test"):
         load_nli(shared_path("snli"))
 
 

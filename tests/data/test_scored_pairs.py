@@ -73,5 +73,9 @@ def test_out_of_scale_and_short_row(tmp_path):
 def test_unknown_format(tmp_path):
     f = tmp_path / "x.parquet"
     f.write_bytes(b"PAR1")
-    with pytest.raises(InputError, match=r"unknown format '\.parquet'"):
+    with pytest.raises(InputError, match=r"x\.parquet: not a readable Parquet file"):
+        load_scored_pairs(f)
+    f = tmp_path / "x.xlsx"
+    f.write_bytes(b"PK")
+    with pytest.raises(InputError, match=r"unknown format '\.xlsx'"):
         load_scored_pairs(f)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from embedlab.data.training import load_training_data, parse_columns
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from testsupport import shared_path
 
 
@@ -28,7 +28,6 @@ def test_pairs_by_synonyms_and_by_columns(tmp_path):
 
 def test_csv_parquet_and_saved_hf_folder(tmp_path):
     import pandas as pd
-
     from datasets import Dataset
 
     rows = [{"anchor": "q1", "positive": "a1"}, {"anchor": "q2", "positive": "a2"}]
@@ -83,7 +82,7 @@ def test_unknown_shape_asks_for_columns(tmp_path):
     f = _jsonl(tmp_path / "x.jsonl", [{"a": "1", "b": "2", "c": "3"}])
     with pytest.raises(InputError, match="--columns"):
         load_training_data(f)
-    with pytest.raises(OptionError, match="unknown role"):
+    with pytest.raises(ParameterError, match=r"^columns: unknown role"):
         parse_columns("a=query")
 
 

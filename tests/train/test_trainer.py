@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from embedlab.data.pairs_from_corpus import chunk_documents, inverse_cloze_pairs, read_documents
+from embedlab.data.pairs_from_corpus import inverse_cloze_pairs, passages, read_documents
 from embedlab.errors import InputError, OptionError
 from embedlab.train.recipe import Recipe
 from embedlab.train.trainer import checkpoints_dir, last_checkpoint, train
@@ -23,7 +23,7 @@ def _write(path, rows):
 def pair_files(tmp_path_factory, gensim_test_data):
     """40 inverse-cloze training pairs and 16 held-out pairs (other passages) from the Wikipedia excerpt."""
     docs = read_documents(gensim_test_data / WIKI, limit=2)
-    pairs = inverse_cloze_pairs(chunk_documents(docs, size=4, overlap=0), seed=0)
+    pairs = inverse_cloze_pairs(passages(docs, size=4, overlap=0), seed=0)
     assert len(pairs) >= 56
     d = tmp_path_factory.mktemp("pairs")
     return _write(d / "train.jsonl", pairs[:40]), _write(d / "eval.jsonl", pairs[40:56])
@@ -179,7 +179,7 @@ def test_tsdae_on_unlabeled_text_uses_cls_pooling(tmp_path, gensim_test_data):
     from sentence_transformers import SentenceTransformer
 
     docs = read_documents(gensim_test_data / WIKI, limit=1)
-    sents = [s for p in chunk_documents(docs, size=2, overlap=0) for s in p.sentences][:16]
+    sents = [s for p in passages(docs, size=2, overlap=0) for s in p.sentences][:16]
     (tmp_path / "sents.txt").write_text("\n".join(sents), encoding="utf-8")
     r = train(
         Recipe(train=str(tmp_path / "sents.txt"), output=str(tmp_path / "tsdae"), max_seq_length=32, max_steps=1)

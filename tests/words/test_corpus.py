@@ -86,3 +86,30 @@ def test_malformed_wiki_xml(tmp_path: Path) -> None:
     path.write_text("<mediawiki><page><title>x</title><revision><text>unclosed", encoding="utf-8")
     with pytest.raises(InputError, match=r"broken-pages-articles\.xml"):
         list(Corpus([path]))
+
+
+def test_undecodable_corpora_are_refused_not_trained_on(tmp_path: Path) -> None:
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_text("café au lait\nking queen\n", encoding="utf-16")
+    with pytest.raises(InputError, match=r"utf16\.txt: UTF-16 text"):
+        list(Corpus([utf16]))
+    assert list(Corpus([utf16], encoding="utf-16")) == ["café au lait", "king queen"]
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+    with pytest.raises(InputError, match=r"blob\.txt: binary file"):
+        list(Corpus([binary]))
+    latin = tmp_path / "latin.jsonl.gz"
+    latin.write_bytes(gzip.compress(b'{"text": "ok"}\n{"text": "caf\xe9"}\n'))  # é is byte 15 + 13
+    with pytest.raises(InputError, match=r"latin\.jsonl\.gz: not UTF-8 text: byte 28 "):
+        list(Corpus([latin], text_field="text"))
+    assert list(Corpus([latin], text_field="text", encoding="latin-1")) == ["ok", "café"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfek\x00i\x00n\x00g\x00\n\x00", b"king \x00\x01\x02 queen\n"])
+def test_words_train_refuses_utf16_and_binary_in_one_line(cli, tmp_path: Path, content: bytes) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(content * 50)
+    code, _, err = cli("words", "train", corpus, "-o", tmp_path / "vectors")
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith(f"error: {corpus}: ")
+    assert not (tmp_path / "vectors").exists()

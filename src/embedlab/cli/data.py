@@ -1,15 +1,59 @@
-"""``embedlab data mine-negatives | pairs-from-corpus | split``: training-data tools over embedlab.data."""
+"""``embedlab data mine-negatives | pairs-from-corpus | split``: training-data tools over embedlab.data.
+
+Every option is checked by the library (Python parameter names, shown here as flags) before any model is loaded or
+any output is written; every output file or folder is written atomically, so a failed run leaves nothing behind.
+"""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from embedlab.data.training import TrainingData
 
 data_app = typer.Typer(
     help="Training-data tools: mine negatives, make pairs from unlabeled text, split without leaks.",
     no_args_is_help=True,
 )
+
+ENCODING_HELP = "Text encoding of the input files (default UTF-8, with or without a byte-order mark)."
+
+
+class NegativeKind(str, Enum):
+    hard = "hard"
+    semi_hard = "semi-hard"
+    easy = "easy"
+
+
+class Sampling(str, Enum):
+    top = "top"
+    random = "random"
+
+
+class TupleFormat(str, Enum):
+    triplet = "triplet"
+    n_tuple = "n-tuple"
+
+
+class PairMethod(str, Enum):
+    ict = "ict"
+    crop = "crop"
+
+
+class ChunkBy(str, Enum):
+    sentences = "sentences"
+    words = "words"
+
+
+class SplitBy(str, Enum):
+    doc = "doc"
+    query = "query"
 
 
 @data_app.command("mine-negatives")
@@ -18,7 +62,8 @@ def mine_negatives_command(
     output: Path = typer.Option(..., "--output", "-o", help="Output file (.jsonl, .csv or .parquet)."),
     corpus: str | None = typer.Option(None, "--corpus", help="Candidate passages (text file/column) [the positives]."),
     model: str = typer.Option("all-MiniLM-L6-v2", "--model", "-m", help="Model that ranks the candidates."),
-    kind: str = typer.Option("hard", "--kind", help="hard | semi-hard | easy (random)."),
+    backend: str = typer.Option("torch", "--backend", help="What computes the model's vectors (torch)."),
+    kind: NegativeKind = typer.Option(NegativeKind.hard, "--kind", help="hard, semi-hard or easy (random)."),
     num_negatives: int = typer.Option(1, "--num-negatives", "-n", help="Negatives per query."),
     range_min: int = typer.Option(0, "--range-min", help="Skip the top N candidates (likely unlabeled positives)."),
     range_max: int | None = typer.Option(None, "--range-max", help="Consider candidates up to this rank."),
@@ -27,39 +72,37 @@ def mine_negatives_command(
     max_score: float | None = typer.Option(None, "--max-score", help="Never take a candidate scoring above this."),
     cross_encoder: str | None = typer.Option(None, "--cross-encoder", help="Rescore candidates with this model."),
     window: float = typer.Option(0.1, "--semi-hard-window", help="Cosine band below the positive for semi-hard."),
-    sampling: str = typer.Option("top", "--sampling", help="top | random among candidates that pass."),
-    fmt: str = typer.Option("triplet", "--format", help="triplet | n-tuple."),
+    sampling: Sampling = typer.Option(Sampling.top, "--sampling", help="top, or random among those that pass."),
+    fmt: TupleFormat = typer.Option(TupleFormat.triplet, "--format", help="triplet or n-tuple."),
     columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
     seed: int = typer.Option(42, "--seed"),
 ) -> None:
     """Add hard (or semi-hard, or easy) negatives to (query, positive) pairs, keeping false negatives out."""
-    from embedlab.data.mine_negatives import mine_negatives, write_rows
+    from embedlab.data.mine_negatives import mine_negatives, rows_without_negatives, write_rows
     from embedlab.data.training import load_training_data
-    from embedlab.errors import OptionError
+    from embedlab.errors import InputError
     from embedlab.utils.console import console, err_console
 
-    if kind not in ("hard", "semi-hard", "easy"):
-        raise OptionError("--kind", f"{kind!r} is not one of hard, semi-hard, easy")
-    if fmt not in ("triplet", "n-tuple"):
-        raise OptionError("--format", f"{fmt!r} is not one of triplet, n-tuple")
-    if sampling not in ("top", "random"):
-        raise OptionError("--sampling", f"{sampling!r} is not one of top, random")
-    data = load_training_data(pairs, columns=columns)
+    _check_output_file(output, inputs=[pairs, corpus])
+    data = load_training_data(pairs, columns=columns, encoding=encoding)
     if data.shape not in ("pairs", "triplets"):
-        raise OptionError("PAIRS", f"{pairs}: needs (anchor, positive) pairs, found {data.shape} data")
+        raise InputError(f"needs (anchor, positive) pairs, found {data.shape} data", path=pairs)
     texts = None
     if corpus:
         from embedlab.data import load_texts
 
-        texts = load_texts(corpus)
+        texts = load_texts(corpus, encoding=encoding)
     elif data.ir is not None:
         texts = list(data.ir.corpus.values())
-    err_console.print(f"mining {kind} negatives for {len(data)} pairs with {model}...")
+    err_console.print(f"mining {kind.value} negatives for {len(data)} pairs with {model}...")
+    source = _pairs_with_ids(data, pairs, encoding)
     out = mine_negatives(
-        data.dataset.select_columns(["anchor", "positive"]),
+        source,
         corpus=texts,
         model=model,
-        kind=kind,  # type: ignore[arg-type]
+        backend=backend,
+        kind=kind.value,  # type: ignore[arg-type]
         num_negatives=num_negatives,
         range_min=range_min,
         range_max=range_max,
@@ -68,46 +111,66 @@ def mine_negatives_command(
         max_score=max_score,
         cross_encoder=cross_encoder,
         semi_hard_window=window,
-        sampling=sampling,  # type: ignore[arg-type]
-        output_format=fmt,  # type: ignore[arg-type]
+        sampling=sampling.value,  # type: ignore[arg-type]
+        output_format=fmt.value,  # type: ignore[arg-type]
         seed=seed,
     )
     write_rows(out, str(output))
-    dropped = len(data) - len({a for a in out["anchor"]}) if len(out) else len(data)
+    missing = rows_without_negatives(source, out)
     console.print(
-        f"wrote {len(out)} rows ({', '.join(out.column_names)}) to {output}; {max(0, dropped)} queries got none"
+        f"wrote {len(out)} rows ({', '.join(out.column_names)}) to {output}; "
+        f"{missing} of {len(source)} pairs got no negative"
     )
+
+
+ID_COLUMNS = ("doc_id", "passage_id", "query_id", "qid", "id", "group")
+
+
+def _pairs_with_ids(data: TrainingData, pairs: str, encoding: str | None) -> Dataset:
+    """The (anchor, positive) rows plus the ids they came with, so the mined output still joins to the corpus: the
+    IR set's query and document ids, or a table's id columns (``doc_id``, ``passage_id``...)."""
+    from embedlab.data.training import load_rows
+
+    source = data.dataset.select_columns(["anchor", "positive"])
+    if data.ir is not None:
+        rows = data.ir.pairs()  # the order ir_to_pairs made the rows in
+        return source.add_column("query_id", [r[0] for r in rows]).add_column("doc_id", [r[2] for r in rows])
+    raw, _, _ = load_rows(pairs, encoding=encoding)
+    if len(raw) != len(source):
+        return source
+    for col in ID_COLUMNS:
+        if raw and col in raw[0] and col not in source.column_names:
+            source = source.add_column(col, [None if r.get(col) is None else str(r.get(col)) for r in raw])
+    return source
 
 
 @data_app.command("pairs-from-corpus")
 def pairs_from_corpus_command(
     corpus: Path = typer.Argument(..., help="Documents: Wikipedia .xml.bz2, .txt (blank-line separated), JSONL/CSV."),
     output: Path = typer.Option(..., "--output", "-o", help="Output pairs file (.jsonl, .csv, .parquet)."),
-    method: str = typer.Option("ict", "--method", help="ict (inverse cloze task) | crop (independent cropping)."),
-    chunk_by: str = typer.Option("sentences", "--chunk-by", help="sentences | words."),
-    size: int = typer.Option(6, "--size", help="Sentences (or words) per passage."),
+    method: PairMethod = typer.Option(PairMethod.ict, "--method", help="ict (inverse cloze) or crop (cropping)."),
+    chunk_by: ChunkBy = typer.Option(ChunkBy.sentences, "--chunk-by", help="Cut passages by sentences or words."),
+    size: int = typer.Option(6, "--chunk-size", "--size", help="Sentences (or words) per passage."),
     overlap: int = typer.Option(1, "--overlap", help="Sentences (or words) shared by consecutive passages."),
     queries_per_passage: int = typer.Option(1, "--queries-per-passage", help="ICT pseudo-queries per passage."),
-    keep_sentence: float = typer.Option(0.1, "--keep-sentence", help="ICT: chance the query stays in its passage."),
+    keep_sentence: float = typer.Option(0.1, "--keep-sentence", help="ICT: chance (0-1) the query stays in."),
     max_docs: int | None = typer.Option(None, "--max-docs", help="Read at most N documents."),
     text_column: str = typer.Option("text", "--text-column", help="Text column of JSONL/CSV documents."),
+    id_column: str = typer.Option("id", "--id-column", help="Id column of JSONL/CSV documents (kept in doc_id)."),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Make (anchor, positive, doc_id) training pairs from unlabeled documents: no labels, no LLM."""
-    from datasets import Dataset
-    from embedlab.data.mine_negatives import write_rows
+    """Make (anchor, positive, doc_id, passage_id) training pairs from unlabeled documents: no labels, no LLM."""
+
     from embedlab.data.pairs_from_corpus import pairs_from_corpus
-    from embedlab.errors import OptionError
+    from embedlab.data.records import write_records
     from embedlab.utils.console import console
 
-    if method not in ("ict", "crop"):
-        raise OptionError("--method", f"{method!r} is not one of ict, crop")
-    if chunk_by not in ("sentences", "words"):
-        raise OptionError("--chunk-by", f"{chunk_by!r} is not one of sentences, words")
+    _check_output_file(output, inputs=[corpus])
     pairs = pairs_from_corpus(
         corpus,
-        method=method,  # type: ignore[arg-type]
-        chunk_by=chunk_by,  # type: ignore[arg-type]
+        method=method.value,  # type: ignore[arg-type]
+        chunk_by=chunk_by.value,  # type: ignore[arg-type]
         size=size,
         overlap=overlap,
         queries_per_passage=queries_per_passage,
@@ -115,46 +178,87 @@ def pairs_from_corpus_command(
         max_docs=max_docs,
         seed=seed,
         text_column=text_column,
+        id_column=id_column,
+        encoding=encoding,
     )
-    write_rows(Dataset.from_list(pairs), str(output))
-    n_passages = len({p["doc_id"] for p in pairs})
-    console.print(f"wrote {len(pairs)} {method} pairs from {n_passages} passages to {output}")
+    write_records(pairs, output)
+    n_passages = len({p["passage_id"] for p in pairs})
+    n_docs = len({p["doc_id"] for p in pairs})
+    console.print(
+        f"wrote {len(pairs)} {method.value} pairs from {n_passages} passages of {n_docs} documents to {output}"
+    )
 
 
 @data_app.command("split")
 def split_command(
-    data: Path = typer.Argument(..., help="IR JSON, or a pairs/rows file (JSONL, CSV, Parquet)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output folder: one file per split."),
+    data: Path = typer.Argument(..., help="IR JSON or BEIR folder, or a pairs/rows file (JSONL, CSV, Parquet)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output folder: one file (and BEIR folder) per split."),
     fractions: str = typer.Option("0.8,0.1,0.1", "--fractions", help="train,dev,test shares or name=share,..."),
-    by: str = typer.Option("doc", "--by", help="doc (no passage in two splits) | query."),
+    by: SplitBy = typer.Option(SplitBy.doc, "--by", help="doc (no passage in two splits) or query."),
     group_column: str | None = typer.Option(None, "--group-column", help="Rows file: column that groups rows."),
-    seed: int = typer.Option(0, "--seed"),
+    split: str = typer.Option("test", "--split", help="The qrels split to read from a BEIR folder."),
+    encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
+    seed: int = typer.Option(42, "--seed", help="Split seed (train's held-out split uses the same convention)."),
 ) -> None:
-    """Split data deterministically into train/dev/test by document or query id, so no passage leaks."""
-    from embedlab.data.split import parse_fractions, split_ir, split_rows, write_ir_json
-    from embedlab.data.training import _load_rows, _sniff_format
-    from embedlab.errors import OptionError
+    """Split data deterministically into train/dev/test by document or query id, so no passage leaks.
+
+    IR data gives, per split, IR JSON (``<split>.json``) and a BEIR folder (``<split>/corpus.jsonl``,
+    ``queries.jsonl``, ``qrels/<split>.tsv``); rows give ``<split>.jsonl`` (or the input's .csv/.parquet).
+    """
+    from embedlab.data.split import parse_fractions
+    from embedlab.data.training import sniff_format
+    from embedlab.errors import InputError
+    from embedlab.utils.atomic import check_output_dir
+
+    fracs = parse_fractions(fractions)
+    if not data.exists():
+        raise InputError("data not found", path=data)
+    check_output_dir(output, "data-split", inputs=[data])
+    if sniff_format(data, encoding=encoding) == "ir":
+        _split_ir(data, output, fracs, by.value, seed, split, encoding)
+    else:
+        _split_rows(data, output, fracs, by.value, group_column, seed, encoding)
+
+
+def _split_ir(
+    data: Path, output: Path, fracs: dict[str, float], by: str, seed: int, split: str, encoding: str | None
+) -> None:
+    from embedlab.data import load_ir
+    from embedlab.data.split import split_ir, write_beir, write_ir_json
+    from embedlab.utils.atomic import atomic_dir
     from embedlab.utils.console import console
 
-    if by not in ("doc", "query"):
-        raise OptionError("--by", f"{by!r} is not one of doc, query")
-    fracs = parse_fractions(fractions)
-    if data.exists() and _sniff_format(data) == "ir":
-        from embedlab.data import load_ir
-
-        parts = split_ir(load_ir(data), fracs, by=by, seed=seed, source=str(data))  # type: ignore[arg-type]
-        output.mkdir(parents=True, exist_ok=True)
+    parts = split_ir(load_ir(data, split=split, encoding=encoding), fracs, by=by, seed=seed, source=str(data))  # type: ignore[arg-type]
+    with atomic_dir(output, kind="data-split", inputs=[data]) as tmp:
         for name, part in parts.items():
-            write_ir_json(part, output / f"{name}.json")
-            console.print(f"{name}: {len(part.queries)} queries, {len(part.corpus)} passages -> {output / name}.json")
-        return
-    from datasets import Dataset
-    from embedlab.data.mine_negatives import write_rows
+            write_ir_json(part, tmp / f"{name}.json")
+            write_beir(part, tmp / name, name)
+    for name, part in parts.items():
+        console.print(
+            f"{name}: {len(part.queries)} queries, {len(part.corpus)} passages -> "
+            f"{output / name}.json and BEIR folder {output / name}/"
+        )
 
-    rows, _, source = _load_rows(str(data))
+
+def _split_rows(
+    data: Path,
+    output: Path,
+    fracs: dict[str, float],
+    by: str,
+    group_column: str | None,
+    seed: int,
+    encoding: str | None,
+) -> None:
+
+    from embedlab.data.records import suffix_of, write_records
+    from embedlab.data.split import split_rows
+    from embedlab.data.training import load_rows
+    from embedlab.errors import InputError, OptionError
+    from embedlab.utils.atomic import atomic_dir
+    from embedlab.utils.console import console
+
+    rows, _, source = load_rows(data, encoding=encoding)
     if not rows:
-        from embedlab.errors import InputError
-
         raise InputError("no rows", path=data)
     default = "doc_id" if by == "doc" else "anchor"
     col = group_column or next(
@@ -163,11 +267,23 @@ def split_command(
     if col is None or col not in rows[0]:
         raise OptionError("--group-column", f"{data}: no column to group rows by (columns: {', '.join(rows[0])})")
     idx = split_rows([str(r.get(col)) for r in rows], fracs, seed=seed, source=source)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = data.suffix if data.suffix in (".jsonl", ".csv", ".parquet") else ".jsonl"
+    suffix = suffix_of(data) if suffix_of(data) in (".jsonl", ".csv", ".parquet") else ".jsonl"
+    with atomic_dir(output, kind="data-split", inputs=[data]) as tmp:
+        for name, ids in idx.items():
+            write_records([rows[i] for i in ids], tmp / f"{name}{suffix}")
     for name, ids in idx.items():
-        write_rows(Dataset.from_list([rows[i] for i in ids]), str(output / f"{name}{suffix}"))
         console.print(f"{name}: {len(ids)} rows (grouped by {col}) -> {output / name}{suffix}")
+
+
+def _check_output_file(output: Path, *, inputs: list[str | Path | None]) -> None:
+    """Refuse, before any work, an output file that is a folder or one of the inputs (it would be overwritten)."""
+    from embedlab.errors import OptionError
+
+    if output.is_dir():
+        raise OptionError("--output", f"{output} is a folder; give a file name (.jsonl, .csv or .parquet)")
+    for item in inputs:
+        if item is not None and Path(item).exists() and Path(item).resolve() == output.resolve():
+            raise OptionError("--output", f"{output} is also an input; choose another output file")
 
 
 def register(app: typer.Typer) -> None:

@@ -15,21 +15,31 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from embedlab.data.records import iter_jsonl
-from embedlab.errors import InputError, OptionError, require_file
+from embedlab.data.chunking import check_window, sentence_spans, text_windows, token_spans
+from embedlab.data.records import iter_records, suffix_of
+from embedlab.errors import InputError, ParameterError, require_file
+
+__all__ = [
+    "DOC_SUFFIXES",
+    "Chunk",
+    "ChunkBy",
+    "Document",
+    "as_documents",
+    "chunk_documents",
+    "load_documents",
+    "sentence_spans",
+    "token_spans",
+]
 
 ChunkBy = Literal["none", "sentences", "tokens"]
 
-DOC_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
+DOC_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 
 
 @dataclass
@@ -86,65 +96,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _csv_value(text: str) -> Any:
-    """CSV cells are strings; turn numbers back into numbers so ``year>=2020`` filters work."""
-    if text == "":
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
-def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json"):
-        with open(path, encoding="utf-8") as fh:
-            first = fh.read(1)
-        if suffix == ".json" and first == "[":
-            with open(path, encoding="utf-8") as fh:
-                try:
-                    rows = json.load(fh)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg})", path=path, line=exc.lineno) from exc
-            for i, row in enumerate(rows, 1):
-                if not isinstance(row, dict):
-                    raise InputError(f"item {i} is not an object", path=path)
-                yield i, row
-            return
-        # JSON Lines (also accepted under a .json name)
-        yield from iter_jsonl(path)
-    elif suffix in (".csv", ".tsv"):
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ",")
-            for row in reader:
-                if None in row:  # more cells than header columns
-                    raise InputError("more cells than header columns", path=path, line=reader.line_num)
-                yield reader.line_num, {k: _csv_value(v) if v is not None else None for k, v in row.items()}
-    elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path)
-        except Exception as exc:  # pyarrow raises its own error types for corrupt files
-            raise InputError(f"not a readable Parquet file ({exc})", path=path) from exc
-        for i, row in enumerate(table.to_pylist(), 1):
-            yield i, row
-    else:
-        raise InputError(
-            f"unknown document format {suffix or '(no suffix)'}; use one of {', '.join(DOC_SUFFIXES)}", path=path
-        )
-
-
-def load_documents(path: str | Path, *, id_field: str = "id", text_field: str = "text") -> list[Document]:
-    """Read documents from a JSONL, JSON array, CSV/TSV or Parquet file.
+def load_documents(
+    path: str | Path, *, id_field: str = "id", text_field: str = "text", encoding: str | None = None
+) -> list[Document]:
+    """Read documents from a JSONL, JSON array, CSV/TSV or Parquet file (optionally ``.gz``/``.bz2``).
 
     Args:
         path: the file.
-        id_field: the field holding each document's unique id. When no row has it, ids are the row numbers.
+        id_field: the field holding each document's unique id. When the default ``id`` is absent, ids are the row
+            numbers (from 0); another field that is absent is an error.
         text_field: the field holding the text to index.
+        encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Returns:
         The documents, in file order; every other field becomes metadata.
@@ -156,12 +118,23 @@ def load_documents(path: str | Path, *, id_field: str = "id", text_field: str = 
         >>> docs = load_documents("papers.csv", id_field="paper_id", text_field="abstract")
     """
     p = require_file(path, "documents file")
+    if suffix_of(p) not in DOC_SUFFIXES:
+        raise InputError(
+            f"unknown document format {suffix_of(p) or '(no suffix)'}; use one of {', '.join(DOC_SUFFIXES)}", path=p
+        )
     docs: list[Document] = []
     seen: dict[str, int] = {}
     have_ids: bool | None = None
-    for lineno, row in _read_rows(p):
+    for lineno, row in iter_records(p, encoding=encoding, strict=True, numbers=True):
         if have_ids is None:
             have_ids = id_field in row
+            if not have_ids and id_field != "id":
+                # An id field the user named must exist: row numbers instead would silently break every join.
+                raise InputError(
+                    f"no {id_field!r} field (fields: {', '.join(map(str, row))}); choose one with --id-field",
+                    path=p,
+                    line=lineno,
+                )
         if text_field not in row:
             raise InputError(
                 f"no {text_field!r} field (fields: {', '.join(map(str, row))}); choose one with --text-field",
@@ -210,57 +183,6 @@ def as_documents(items: Iterable[Document | dict[str, Any] | str]) -> list[Docum
     return docs
 
 
-# A sentence ends at . ! ? (optionally followed by quotes/brackets) and whitespace, or at a blank line. A regex rather
-# than nltk's punkt: no data download, and offsets come for free; abbreviations may split early, which only makes a
-# chunk boundary slightly off, never loses text.
-_SENTENCE_END = re.compile(r"([.!?][\"')\]]*)\s+|\n\s*\n")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (whitespace between sentences is left out)."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.start() + len(m.group(1) or "")
-        if text[start:end].strip():
-            spans.append(_strip_span(text, start, end))
-        start = m.end()
-    if text[start:].strip():
-        spans.append(_strip_span(text, start, len(text)))
-    return spans
-
-
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-_WORD = re.compile(r"\S+")
-
-
-def token_spans(text: str, tokenizer: Any | None = None) -> list[tuple[int, int]]:
-    """Character spans of the tokens of ``text``: the model's tokenizer when given (a fast Hugging Face tokenizer,
-    so chunks are measured in the tokens the model reads), else whitespace-separated words."""
-    if tokenizer is None:
-        return [m.span() for m in _WORD.finditer(text)]
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
-    return [(int(s), int(e)) for s, e in enc["offset_mapping"] if e > s]
-
-
-def _windows(spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
-    step = size - overlap
-    out = []
-    for first in range(0, len(spans), step):
-        window = spans[first : first + size]
-        out.append((window[0][0], window[-1][1]))
-        if first + size >= len(spans):
-            break
-    return out
-
-
 def chunk_documents(
     docs: Sequence[Document],
     *,
@@ -282,26 +204,26 @@ def chunk_documents(
 
     Returns:
         Chunks with their document id and character offsets; ``chunk.text == doc.text[chunk.start:chunk.end]``.
+        Sentences and windows come from :mod:`embedlab.data.chunking`, the one splitter and chunker.
+
+    Raises:
+        ParameterError: an unknown ``by``, ``size`` below 1, ``overlap`` outside ``0..size-1``.
 
     Example:
         >>> chunk_documents([Document("a", "One. Two. Three.")], by="sentences", size=2, overlap=1)[1].text
         'Two. Three.'
     """
     if by not in ("none", "sentences", "tokens"):
-        raise OptionError("--chunk", f"unknown chunking {by!r}; use none, sentences or tokens")
+        raise ParameterError("chunk", f"unknown chunking {by!r}; use none, sentences or tokens")
     if by != "none":
-        if size < 1:
-            raise OptionError("--chunk-size", f"must be at least 1, got {size}")
-        if not 0 <= overlap < size:
-            raise OptionError("--overlap", f"must be between 0 and chunk size - 1 ({size - 1}), got {overlap}")
+        check_window(size, overlap)
     chunks: list[Chunk] = []
     for n, doc in enumerate(docs, 1):
         if by == "none":
             chunks.append(Chunk(doc.id, doc.id, doc.text, 0, len(doc.text), doc.metadata))
         else:
-            spans = sentence_spans(doc.text) if by == "sentences" else token_spans(doc.text, tokenizer)
-            windows = _windows(spans, size, overlap) if spans else [(0, len(doc.text))]
-            for i, (s, e) in enumerate(windows):
+            spans = text_windows(doc.text, by=by, size=size, overlap=overlap, tokenizer=tokenizer)
+            for i, (s, e) in enumerate(spans):
                 chunks.append(Chunk(f"{doc.id}#{i}", doc.id, doc.text[s:e], s, e, doc.metadata))
         if progress is not None:
             progress(n)

@@ -19,6 +19,8 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,9 @@ from embedlab.data.records import (
     iter_records,
     load_json,
     number_value,
+    open_text,
     pick_column,
+    suffix_of,
     text_value,
     unknown_format,
 )
@@ -76,6 +80,41 @@ class IRDataset:
         """query id -> set of relevant doc ids (the form ``InformationRetrievalEvaluator`` takes)."""
         return {qid: set(rel) for qid, rel in self.relevant.items()}
 
+    @classmethod
+    def from_pairs(
+        cls,
+        pairs: Iterable[tuple[str, str] | tuple[str, str, int]],
+        *,
+        extra_corpus: Iterable[str] = (),
+        name: str = "pairs",
+    ) -> IRDataset:
+        """IR data from (query, relevant passage[, grade]) texts, the one id scheme for pairs turned into IR data.
+
+        Ids are made from the texts (:func:`text_id`: ``q`` or ``d`` and 12 hex digits of the text's SHA-1), so a
+        query or passage repeated on several rows is one query or one document, and the same text gets the same id
+        in every file and every run. ``extra_corpus`` adds passages no query points to (negatives). A grade of 0
+        records the passage in the corpus but not as relevant.
+
+        Example:
+            >>> ir = IRDataset.from_pairs([("who?", "Arthur."), ("where?", "Earth.")])
+            >>> len(ir.queries), len(ir.corpus)
+            (2, 2)
+        """
+        queries: dict[str, str] = {}
+        corpus: dict[str, str] = {}
+        relevant: dict[str, dict[str, int]] = {}
+        for row in pairs:
+            query, doc = row[0], row[1]
+            grade = int(row[2]) if len(row) > 2 else 1  # type: ignore[misc]
+            qid, did = text_id("q", query), text_id("d", doc)
+            corpus[did] = doc
+            if grade > 0:
+                queries[qid] = query
+                relevant.setdefault(qid, {})[did] = grade
+        for doc in extra_corpus:
+            corpus.setdefault(text_id("d", doc), doc)
+        return cls(queries, corpus, relevant, name=name)
+
 
 def _grade(value: Any, path: Path, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
@@ -104,8 +143,8 @@ def _validate(ds: IRDataset, path: Path) -> IRDataset:
     return ds
 
 
-def _from_ir_json(path: Path) -> IRDataset:
-    data = load_json(path, unique_keys=True)
+def _from_ir_json(path: Path, encoding: str | None) -> IRDataset:
+    data = load_json(path, unique_keys=True, encoding=encoding)
     if not isinstance(data, dict):
         raise InputError("expected an object with queries, corpus, relevant_docs", path=path)
     missing = [k for k in ("queries", "corpus", "relevant_docs") if k not in data]
@@ -134,9 +173,9 @@ def _from_ir_json(path: Path) -> IRDataset:
     return _validate(IRDataset(queries, corpus, relevant, name=path.stem), path)
 
 
-def _read_beir_jsonl(path: Path, what: str) -> dict[str, str]:
+def _read_beir_jsonl(path: Path, what: str, encoding: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
-    for line, rec in iter_records(path):
+    for line, rec in iter_records(path, encoding=encoding):
         if "_id" not in rec:
             raise InputError(f"{what} row has no '_id'", path=path, line=line)
         key = str(rec["_id"])
@@ -149,7 +188,7 @@ def _read_beir_jsonl(path: Path, what: str) -> dict[str, str]:
     return out
 
 
-def _from_beir(folder: Path, split: str) -> IRDataset:
+def _from_beir(folder: Path, split: str, encoding: str | None) -> IRDataset:
     corpus_file = require_file(folder / "corpus.jsonl", "BEIR corpus.jsonl")
     queries_file = require_file(folder / "queries.jsonl", "BEIR queries.jsonl")
     qrels_dir = folder / "qrels"
@@ -157,10 +196,10 @@ def _from_beir(folder: Path, split: str) -> IRDataset:
     if not qrels_file.exists():
         splits = sorted(p.stem for p in qrels_dir.glob("*.tsv")) if qrels_dir.is_dir() else []
         raise InputError(f"no qrels for split {split!r}; available: {', '.join(splits) or 'none'}", path=qrels_file)
-    corpus = _read_beir_jsonl(corpus_file, "corpus")
-    all_queries = _read_beir_jsonl(queries_file, "queries")
+    corpus = _read_beir_jsonl(corpus_file, "corpus", encoding)
+    all_queries = _read_beir_jsonl(queries_file, "queries", encoding)
     relevant: dict[str, dict[str, int]] = {}
-    for line, rec in iter_records(qrels_file):
+    for line, rec in iter_records(qrels_file, encoding=encoding):
         qcol = pick_column(list(rec), None, ("query-id", "query_id", "qid"), qrels_file, "query id")
         dcol = pick_column(list(rec), None, ("corpus-id", "corpus_id", "doc-id", "docid"), qrels_file, "corpus id")
         qid, did = str(rec[qcol]), str(rec[dcol])
@@ -178,16 +217,20 @@ def _from_beir(folder: Path, split: str) -> IRDataset:
     return _validate(IRDataset(queries, corpus, relevant, name=folder.name), qrels_file)
 
 
-def _text_id(prefix: str, text: str) -> str:
-    return prefix + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+def text_id(prefix: str, text: str) -> str:
+    """The id of a text that has none: ``prefix`` and 12 hex digits of its SHA-1 (stable across files and runs).
+
+    Example:
+        >>> text_id("q", "who?")
+        'q8af81fa91d64'
+    """
+    return prefix + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def _from_pairs(path: Path, query_column: str | None, passage_column: str | None) -> IRDataset:
-    queries: dict[str, str] = {}
-    corpus: dict[str, str] = {}
-    relevant: dict[str, dict[str, int]] = {}
+def _from_pairs(path: Path, query_column: str | None, passage_column: str | None, encoding: str | None) -> IRDataset:
+    rows: list[tuple[str, str, int]] = []
     qcol = dcol = gcol = None
-    for line, rec in iter_records(path):
+    for line, rec in iter_records(path, encoding=encoding):
         if qcol is None:
             qcol = pick_column(list(rec), query_column, QUERY_COLUMNS, path, "the query")
             dcol = pick_column(list(rec), passage_column, PASSAGE_COLUMNS, path, "the passage")
@@ -201,14 +244,37 @@ def _from_pairs(path: Path, query_column: str | None, passage_column: str | None
             if value != int(value):
                 raise InputError(f"relevance grade {value} in column {gcol!r} is not an integer", path=path, line=line)
             grade = int(value)
-        qid, did = _text_id("q", query), _text_id("d", doc)
-        queries[qid] = query
-        corpus[did] = doc
-        if grade > 0:
-            relevant.setdefault(qid, {})[did] = grade
+        rows.append((query, doc, grade))
     if qcol is None:
         raise InputError("no rows", path=path)
-    return _validate(IRDataset(queries, corpus, relevant, name=path.stem), path)
+    ir = IRDataset.from_pairs(rows, name=path.stem)
+    # A query whose every row has grade 0 is still a query: the check below names it.
+    for query, _, _ in rows:
+        ir.queries.setdefault(text_id("q", query), query)
+    return _validate(ir, path)
+
+
+_IR_KEY = re.compile(r'"(queries|corpus|relevant_docs)"\s*:')
+
+
+def is_ir_json(path: str | Path, *, encoding: str | None = None) -> bool:
+    """Whether a file is IR JSON: the one rule every reader uses.
+
+    A ``.json`` file (optionally compressed) is IR JSON when it is a JSON object (its first non-blank character is
+    ``{``) and one of the keys ``queries``, ``corpus`` or ``relevant_docs`` appears in its first 64 KiB; a JSON
+    array, JSON Lines of other objects, or an object of other columns is a table. :func:`load_ir` then checks the
+    three keys are all there.
+
+    Example:
+        >>> is_ir_json("../shared/data/aims_qa/train_dataset.json")
+        True
+    """
+    p = Path(path)
+    if not p.is_file() or suffix_of(p) != ".json":
+        return False
+    with open_text(p, encoding=encoding) as fh:
+        head = fh.read(1 << 16)
+    return head.lstrip().startswith("{") and _IR_KEY.search(head) is not None
 
 
 def load_ir(
@@ -217,6 +283,7 @@ def load_ir(
     split: str = "test",
     query_column: str | None = None,
     passage_column: str | None = None,
+    encoding: str | None = None,
 ) -> IRDataset:
     """Read retrieval data (IR JSON, BEIR folder, or query/passage pairs) and check it.
 
@@ -225,6 +292,7 @@ def load_ir(
         split: the BEIR qrels split (``qrels/<split>.tsv``).
         query_column: the query column of a pairs file (default: the first of query, question, anchor).
         passage_column: the passage column (default: the first of passage, positive, document, answer, text).
+        encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Returns:
         An :class:`IRDataset`.
@@ -240,15 +308,12 @@ def load_ir(
     p = require_file(path, "retrieval data")
     if p.is_dir():
         if (p / "corpus.jsonl").exists() or (p / "qrels").is_dir():
-            return _from_beir(p, split)
+            return _from_beir(p, split, encoding)
         raise InputError("folder is not a BEIR data set (no corpus.jsonl, queries.jsonl, qrels/)", path=p)
     p = check_file(p, "retrieval data")
-    suffix = p.suffix.lower()
-    if suffix == ".json":
-        head = p.open(encoding="utf-8").read(4096).lstrip()
-        if head.startswith("{"):
-            return _from_ir_json(p)
-        return _from_pairs(p, query_column, passage_column)
-    if suffix in (".jsonl", ".ndjson", ".csv", ".tsv"):
-        return _from_pairs(p, query_column, passage_column)
+    suffix = suffix_of(p)
+    if suffix == ".json" and is_ir_json(p, encoding=encoding):
+        return _from_ir_json(p, encoding)
+    if suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet"):
+        return _from_pairs(p, query_column, passage_column, encoding)
     raise unknown_format(p, "IR JSON (.json), a BEIR folder, or a .jsonl/.csv/.tsv of query, passage pairs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
+from embedlab.data.records import check_file, iter_records, pick_column, suffix_of, text_value, unknown_format
 from embedlab.errors import InputError
 
 # Tried, in order, when the default label column "label" is absent.
@@ -22,7 +22,7 @@ TEXT_FALLBACKS = ("text", "sentence", "utterance", "query", "question")
 
 
 def load_labeled_texts(
-    path: str | Path, *, text_column: str = "text", label_column: str = "label"
+    path: str | Path, *, text_column: str = "text", label_column: str = "label", encoding: str | None = None
 ) -> tuple[list[str], list[str]]:
     """Read ``(texts, labels)`` from a table, every label as a string.
 
@@ -30,6 +30,7 @@ def load_labeled_texts(
         path: ``.csv``, ``.tsv``, ``.jsonl`` or ``.json`` with a header/keys.
         text_column: the text column; when the default ``text`` is absent, sentence/utterance/query are tried.
         label_column: the label column; when the default ``label`` is absent, category/intent/class are tried.
+        encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Raises:
         InputError: unknown format, missing column, an empty text or a missing label (naming file and line),
@@ -39,12 +40,12 @@ def load_labeled_texts(
         >>> texts, labels = load_labeled_texts("reviews.jsonl", label_column="stars")
     """
     p = check_file(path, "labelled text data")
-    if p.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json"):
-        raise unknown_format(p, ".csv, .tsv, .jsonl or .json with text and label columns")
+    if suffix_of(p) not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet"):
+        raise unknown_format(p, ".csv, .tsv, .jsonl, .json or .parquet with text and label columns")
     texts: list[str] = []
     labels: list[str] = []
     cols: tuple[str, str] | None = None
-    for line, rec in iter_records(p):
+    for line, rec in iter_records(p, encoding=encoding):
         if cols is None:
             names = list(rec)
             tcol = pick_column(

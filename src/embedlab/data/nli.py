@@ -20,8 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
-from embedlab.errors import InputError, OptionError, require_file
+from embedlab.data.records import (
+    check_file,
+    iter_lines,
+    iter_records,
+    pick_column,
+    suffix_of,
+    text_value,
+    unknown_format,
+)
+from embedlab.errors import InputError, ParameterError, require_file
 
 LABELS = ("entailment", "neutral", "contradiction")
 _LABEL_NAMES = {
@@ -49,16 +57,29 @@ class NLIData:
         return len(self.label)
 
     def triplets(self) -> list[tuple[str, str, str]]:
-        """``(anchor, positive, negative)`` triplets: each premise with an entailed and a contradicting hypothesis,
-        the layout MultipleNegativesRankingLoss trains on (premises lacking either are skipped)."""
-        pos: dict[str, str] = {}
-        neg: dict[str, str] = {}
+        """``(anchor, positive, negative)`` triplets, the layout MultipleNegativesRankingLoss trains on: the one NLI
+        -> triplets conversion of embedlab.
+
+        Every premise gives one triplet per (entailed, contradicting) hypothesis pair it has, all combinations, in
+        file order, duplicates removed; premises lacking either label give none. This keeps every judged hypothesis
+        (the layout of the ``all-nli`` triplet set sentence-transformers trains on) rather than one per premise,
+        and it is deterministic (no sampling).
+
+        Example:
+            >>> NLIData(["p", "p", "p"], ["e1", "e2", "c"], ["entailment", "entailment", "contradiction"]).triplets()
+            [('p', 'e1', 'c'), ('p', 'e2', 'c')]
+        """
+        by_premise: dict[str, dict[str, list[str]]] = {}
         for p, h, lab in zip(self.premise, self.hypothesis, self.label, strict=False):
-            if lab == "entailment":
-                pos.setdefault(p, h)
-            elif lab == "contradiction":
-                neg.setdefault(p, h)
-        return [(p, pos[p], neg[p]) for p in pos if p in neg]
+            hyps = by_premise.setdefault(p, {}).setdefault(lab, [])
+            if h not in hyps:
+                hyps.append(h)
+        return [
+            (p, pos, neg)
+            for p, hyps in by_premise.items()
+            for pos in hyps.get("entailment", [])
+            for neg in hyps.get("contradiction", [])
+        ]
 
 
 def _label(value: Any, path: Path, line: int) -> str:
@@ -72,12 +93,7 @@ def _label(value: Any, path: Path, line: int) -> str:
     return _LABEL_NAMES[key]
 
 
-def _read_lines(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        return [line.rstrip("\r\n") for line in fh]
-
-
-def _from_folder(folder: Path, split: str | None) -> NLIData:
+def _from_folder(folder: Path, split: str | None, encoding: str | None) -> NLIData:
     splits = sorted({p.suffix[1:] for p in folder.glob("labels.*")})
     if not splits:
         raise InputError(
@@ -89,9 +105,9 @@ def _from_folder(folder: Path, split: str | None) -> NLIData:
         elif len(splits) == 1:
             split = splits[0]
         else:
-            raise OptionError("--split", f"{folder} has splits {', '.join(splits)}; choose one")
+            raise ParameterError("split", f"{folder} has splits {', '.join(splits)}; choose one")
     files = [require_file(folder / f"{stem}.{split}", f"NLI {stem}.{split}") for stem in ("s1", "s2", "labels")]
-    s1, s2, labels = (_read_lines(f) for f in files)
+    s1, s2, labels = ([line for _, line in iter_lines(f, encoding=encoding)] for f in files)
     # A final empty line is a trailing newline, not a row.
     while labels and not labels[-1].strip():
         labels.pop()
@@ -120,6 +136,7 @@ def load_nli(
     premise_column: str | None = None,
     hypothesis_column: str | None = None,
     label_column: str | None = None,
+    encoding: str | None = None,
 ) -> NLIData:
     """Read NLI data and check every row.
 
@@ -128,23 +145,24 @@ def load_nli(
         split: the split of an SNLI folder; default ``train`` if present, else the only split.
         premise_column, hypothesis_column, label_column: column names of a table (defaults: premise/sentence1/
             sentence_A, hypothesis/sentence2/sentence_B, label/gold_label/entailment_judgment).
+        encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Raises:
         InputError: unknown label, misaligned files, missing columns, empty text (naming file and line).
-        OptionError: an SNLI folder with several splits and no ``split``.
+        ParameterError: an SNLI folder with several splits and no ``split``.
 
     Example:
         >>> sick = load_nli("sick/SICK_trial.txt")
     """
     p = require_file(path, "NLI data")
     if p.is_dir():
-        return _from_folder(p, split)
+        return _from_folder(p, split, encoding)
     p = check_file(p, "NLI data")
-    if p.suffix.lower() not in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json"):
+    if suffix_of(p) not in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet"):
         raise unknown_format(p, "an SNLI folder, SICK TSV, or .csv/.tsv/.jsonl/.json with premise, hypothesis, label")
     out = NLIData([], [], [], name=p.stem)
     cols: tuple[str, str, str] | None = None
-    for line, rec in iter_records(p):
+    for line, rec in iter_records(p, encoding=encoding):
         if cols is None:
             names = list(rec)
             cols = (

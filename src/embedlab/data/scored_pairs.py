@@ -23,9 +23,12 @@ from pathlib import Path
 
 from embedlab.data.records import (
     check_file,
+    first_line,
+    iter_lines,
     iter_records,
     number_value,
     pick_column,
+    suffix_of,
     text_value,
     unknown_format,
 )
@@ -88,28 +91,38 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_stsb(path: Path) -> tuple[list[str], list[str], list[float], list[int]]:
+def is_stsb_line(line: str) -> bool:
+    """Whether a first line looks like STS Benchmark: genre, file, year, id, score, sentence1, sentence2 (tabs)."""
+    fields = line.split("\t")
+    return len(fields) >= 7 and _is_number(fields[4])
+
+
+def is_sick_line(line: str) -> bool:
+    """Whether a first line is a SICK header (``pair_ID`` ... ``relatedness_score``, tab separated)."""
+    fields = line.split("\t")
+    return "pair_ID" in fields and "relatedness_score" in fields
+
+
+def _read_stsb(path: Path, encoding: str | None) -> tuple[list[str], list[str], list[float], list[int]]:
     lines: list[int] = []
     s1: list[str] = []
     s2: list[str] = []
     scores: list[float] = []
-    with path.open(encoding="utf-8") as fh:
-        for i, raw in enumerate(fh, 1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                continue
-            parts = line.split("\t")
-            if len(parts) < 7:
-                raise InputError(
-                    f"expected 7 tab-separated columns (genre, file, year, id, score, sentence1, sentence2), "
-                    f"found {len(parts)}",
-                    path=path,
-                    line=i,
-                )
-            scores.append(number_value(parts[4], path, i, "score (5th)"))
-            s1.append(text_value(parts[5], path, i, "sentence1 (6th)"))
-            s2.append(text_value(parts[6], path, i, "sentence2 (7th)"))
-            lines.append(i)
+    for i, line in iter_lines(path, encoding=encoding):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 7:
+            raise InputError(
+                f"expected 7 tab-separated columns (genre, file, year, id, score, sentence1, sentence2), "
+                f"found {len(parts)}",
+                path=path,
+                line=i,
+            )
+        scores.append(number_value(parts[4], path, i, "score (5th)"))
+        s1.append(text_value(parts[5], path, i, "sentence1 (6th)"))
+        s2.append(text_value(parts[6], path, i, "sentence2 (7th)"))
+        lines.append(i)
     return s1, s2, scores, lines
 
 
@@ -128,6 +141,7 @@ def load_scored_pairs(
     score_column: str | None = None,
     text_columns: tuple[str, str] | None = None,
     scale: tuple[float, float] | None = None,
+    encoding: str | None = None,
 ) -> ScoredPairs:
     """Read sentence pairs with gold scores and check every row.
 
@@ -137,6 +151,7 @@ def load_scored_pairs(
         text_columns: the two text columns (default: sentence1/sentence2, sentence_A/sentence_B, s1/s2, ...).
         scale: the score scale ``(low, high)``; default STS Benchmark 0-5, SICK 1-5, otherwise 0-1, 0-5, 0-10 or
             0-100, whichever holds every score.
+        encoding: the text encoding (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Returns:
         :class:`ScoredPairs`.
@@ -151,15 +166,16 @@ def load_scored_pairs(
         (1.0, 5.0)
     """
     p = check_file(path, "sentence-pair data")
-    first = p.open(encoding="utf-8").readline().rstrip("\r\n")
-    fields = first.split("\t")
-    suffix = p.suffix.lower()
-    if len(fields) >= 7 and _is_number(fields[4]) and suffix in (".csv", ".tsv", ".txt", ""):
-        s1, s2, scores, lines = _read_stsb(p)
+    suffix = suffix_of(p)
+    first = first_line(p, encoding=encoding) if suffix != ".parquet" else ""
+    if is_stsb_line(first) and suffix in (".csv", ".tsv", ".txt", ""):
+        s1, s2, scores, lines = _read_stsb(p, encoding)
         default_scale = (0.0, 5.0)
     else:
-        if suffix in (".csv", ".tsv", ".jsonl", ".ndjson", ".json") or (suffix == ".txt" and "\t" in first):
-            records = iter_records(p)
+        if suffix in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet") or (
+            suffix == ".txt" and "\t" in first
+        ):
+            records = iter_records(p, encoding=encoding)
         else:
             raise unknown_format(p, "STS Benchmark/SICK TSV, or .csv/.tsv/.jsonl/.json with a score column")
         s1, s2, scores, lines = [], [], [], []

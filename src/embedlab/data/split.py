@@ -19,29 +19,40 @@ Example:
 
 from __future__ import annotations
 
+import json
+import math
 import random
+import re
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from embedlab.data import IRDataset
+    from embedlab.data.training import TrainingData
 
 K = TypeVar("K", bound=Hashable)
 SplitBy = Literal["doc", "query"]
 
 
+DEFAULT_SEED = 42  # the one seed convention: `data split` and train's held-out carving default to the same seed
+
+
 def parse_fractions(spec: str | dict[str, float] | Sequence[float]) -> dict[str, float]:
     """Turn ``"train=0.8,dev=0.1,test=0.1"``, ``"0.8,0.1,0.1"`` or a dict into ``{name: fraction}`` summing to 1.
+
+    Raises:
+        ParameterError: (``fractions``) a value that is not a number, NaN, infinite, zero or negative, a sum that is
+            not 1, an empty or repeated name.
 
     Example:
         >>> parse_fractions("0.9,0.1")
         {'train': 0.9, 'test': 0.1}
     """
     if isinstance(spec, dict):
-        fractions = {str(k): float(v) for k, v in spec.items()}
+        fractions = {str(k): v for k, v in spec.items()}
     else:
         items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else [str(v) for v in spec]
         default_names = {1: ["train"], 2: ["train", "test"], 3: ["train", "dev", "test"]}
@@ -52,22 +63,36 @@ def parse_fractions(spec: str | dict[str, float] | Sequence[float]) -> dict[str,
             else:
                 names = default_names.get(len(items))
                 if names is None:
-                    raise OptionError("--fractions", "give names for more than three splits (name=fraction,...)")
+                    raise ParameterError("fractions", "give names for more than three splits (name=fraction,...)")
                 name, value = names[i], item
-            try:
-                fractions[name.strip()] = float(value)
-            except ValueError as exc:
-                raise OptionError("--fractions", f"{value!r} is not a number") from exc
-    if any(v < 0 for v in fractions.values()) or not fractions:
-        raise OptionError("--fractions", "fractions must be non-negative")
-    total = sum(fractions.values())
+            name = name.strip()
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or name in fractions:
+                raise ParameterError("fractions", f"split name {name!r} is empty, repeated or not a plain file name")
+            fractions[name] = value  # type: ignore[assignment]
+    return check_fractions(fractions)
+
+
+def check_fractions(fractions: dict[str, Any]) -> dict[str, float]:
+    """``{name: fraction}`` as floats, each finite and above 0, summing to 1 (the check every split makes)."""
+    if not fractions:
+        raise ParameterError("fractions", "no split given")
+    out: dict[str, float] = {}
+    for name, value in fractions.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError("fractions", f"{value!r} is not a number") from None
+        if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+            raise ParameterError("fractions", f"split {name!r}: {value!r} is not a fraction above 0")
+        out[name] = number
+    total = sum(out.values())
     if abs(total - 1.0) > 1e-6:
-        raise OptionError("--fractions", f"fractions must sum to 1, got {total:g}")
-    return fractions
+        raise ParameterError("fractions", f"fractions must sum to 1, got {total:g}")
+    return out
 
 
 def assign_groups(
-    groups: dict[K, int], fractions: dict[str, float], *, seed: int = 0, what: str = "data"
+    groups: dict[K, int], fractions: dict[str, float], *, seed: int = DEFAULT_SEED, what: str = "data"
 ) -> dict[K, str]:
     """Assign each group (key -> number of rows) to a split so each split gets close to its share of rows.
 
@@ -126,7 +151,12 @@ def ir_groups(ir: IRDataset, by: SplitBy) -> dict[str, str]:
 
 
 def split_ir(
-    ir: IRDataset, fractions: dict[str, float] | str, *, by: SplitBy = "doc", seed: int = 0, source: str = "data"
+    ir: IRDataset,
+    fractions: dict[str, float] | str,
+    *,
+    by: SplitBy = "doc",
+    seed: int = DEFAULT_SEED,
+    source: str = "data",
 ) -> dict[str, IRDataset]:
     """Split an IR data set into named parts without leaking passages (``by="doc"``) or queries (``"query"``).
 
@@ -144,7 +174,9 @@ def split_ir(
     """
     from embedlab.data import IRDataset
 
-    fracs = parse_fractions(fractions) if isinstance(fractions, str) else fractions
+    if by not in ("doc", "query"):
+        raise ParameterError("by", f"{by!r} is not one of doc, query")
+    fracs = parse_fractions(fractions) if isinstance(fractions, str) else check_fractions(fractions)
     group_of = ir_groups(ir, by)
     sizes: dict[str, int] = {}
     for q in ir.queries:
@@ -166,12 +198,12 @@ def split_ir(
         queries = {q: t for q, t in ir.queries.items() if where[group_of[q]] == name}
         relevant = {q: dict(ir.relevant[q]) for q in queries}
         corpus = dict(ir.corpus) if by == "query" else {d: t for d, t in ir.corpus.items() if doc_split[d] == name}
-        parts[name] = IRDataset(queries=queries, corpus=corpus, relevant=relevant)
+        parts[name] = IRDataset(queries=queries, corpus=corpus, relevant=relevant, name=f"{ir.name}-{name}")
     return parts
 
 
 def split_rows(
-    keys: Sequence[Hashable], fractions: dict[str, float] | str, *, seed: int = 0, source: str = "data"
+    keys: Sequence[Hashable], fractions: dict[str, float] | str, *, seed: int = DEFAULT_SEED, source: str = "data"
 ) -> dict[str, list[int]]:
     """Split rows into named parts, keeping rows with the same key together.
 
@@ -186,7 +218,7 @@ def split_rows(
         >>> split_rows(["a", "a", "b", "c"], {"train": 0.5, "test": 0.5})["train"]  # doctest: +SKIP
         [0, 1]
     """
-    fracs = parse_fractions(fractions) if isinstance(fractions, str) else fractions
+    fracs = parse_fractions(fractions) if isinstance(fractions, str) else check_fractions(fractions)
     sizes: dict[Hashable, int] = {}
     for k in keys:
         sizes[k] = sizes.get(k, 0) + 1
@@ -197,9 +229,85 @@ def split_rows(
     return out
 
 
+def hold_out(
+    data: TrainingData, fraction: float, *, by: SplitBy = "doc", seed: int = DEFAULT_SEED
+) -> tuple[TrainingData, TrainingData]:
+    """Carve a held-out part of training data without leaking passages: the split ``train`` uses.
+
+    The same function and seed convention as ``embedlab data split``: ``hold_out(data, 0.1, seed=s)`` holds out
+    exactly the rows (or IR queries) that ``data split --fractions 0.9,0.1 --seed s`` writes to its test split.
+    IR data is split with :func:`split_ir` (its queries, corpus and judgements, by document or query); rows with
+    :func:`split_rows`, grouped by their ``group_keys`` (the positive passage) when ``by="doc"``.
+
+    Args:
+        data: the training data (:func:`embedlab.data.training.load_training_data`).
+        fraction: the share held out, above 0 and below 1.
+        by: ``doc`` (no passage on both sides) or ``query`` (rows split one by one for non-IR data).
+        seed: the split seed.
+
+    Returns:
+        ``(train part, held-out part)``.
+
+    Example:
+        >>> train, held = hold_out(load_training_data("pairs.jsonl"), 0.1)  # doctest: +SKIP
+    """
+    import dataclasses
+
+    from embedlab.data.training import ir_to_pairs
+
+    fracs = check_fractions({"train": 1 - fraction, "test": fraction})
+    if data.ir is not None:
+        parts = split_ir(data.ir, fracs, by=by, seed=seed, source=data.source)
+        return ir_to_pairs(parts["train"], data.source), ir_to_pairs(parts["test"], data.source)
+    keys: list[Hashable] = list(data.group_keys) if (data.group_keys and by == "doc") else list(range(len(data)))
+    idx = split_rows(keys, fracs, seed=seed, source=data.source)
+    out = []
+    for name in ("train", "test"):
+        part = dataclasses.replace(data, dataset=data.dataset.select(idx[name]), ir=None)
+        if data.group_keys:
+            part.group_keys = [data.group_keys[i] for i in idx[name]]
+        if data.row_numbers:
+            part.row_numbers = [data.row_numbers[i] for i in idx[name]]
+        out.append(part)
+    return out[0], out[1]
+
+
 def write_ir_json(ir: IRDataset, path: str | Path) -> Path:
     """Write an IR data set as ``{"queries", "corpus", "relevant_docs"}`` JSON, atomically."""
     from embedlab.utils.atomic import atomic_write_json
 
     relevant = {q: sorted(d) if all(v == 1 for v in d.values()) else d for q, d in ir.relevant.items()}
     return atomic_write_json(path, {"queries": ir.queries, "corpus": ir.corpus, "relevant_docs": relevant})
+
+
+def write_beir(ir: IRDataset, folder: str | Path, split: str) -> Path:
+    """Write an IR data set as a BEIR folder: ``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``.
+
+    The layout BEIR's loader and ``datasets.load_dataset("json", data_files=...)`` read, and that
+    :func:`embedlab.data.load_ir` reads back to the same queries, corpus and graded judgements (``folder`` must be
+    a fresh or temporary folder: write it inside :func:`embedlab.utils.atomic.atomic_dir`).
+
+    Raises:
+        InputError: an id holding a tab or a line break (it cannot be written in a TSV qrels file).
+
+    Example:
+        >>> write_beir(parts["test"], "out/test", "test")  # doctest: +SKIP
+    """
+    root = Path(folder)
+    for ids in (ir.queries, ir.corpus):
+        bad = next((i for i in ids if any(c in i for c in "\t\r\n")), None)
+        if bad is not None:
+            raise InputError(f"id {bad!r} holds a tab or a line break; it cannot be written to a BEIR qrels file")
+    (root / "qrels").mkdir(parents=True, exist_ok=True)
+    with open(root / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for did, text in ir.corpus.items():
+            fh.write(json.dumps({"_id": did, "title": "", "text": text}, ensure_ascii=False) + "\n")
+    with open(root / "queries.jsonl", "w", encoding="utf-8") as fh:
+        for qid, text in ir.queries.items():
+            fh.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
+    with open(root / "qrels" / f"{split}.tsv", "w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        for qid, docs in ir.relevant.items():
+            for did, grade in docs.items():
+                fh.write(f"{qid}\t{did}\t{grade}\n")
+    return root

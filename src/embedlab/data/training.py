@@ -28,16 +28,16 @@ Example:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from datasets import Dataset
+
     from embedlab.data import IRDataset
 
 Shape = Literal["pairs", "triplets", "scored", "nli", "text"]
@@ -101,13 +101,13 @@ def parse_columns(spec: str | dict[str, str] | None) -> dict[str, str]:
         mapping = {}
         for item in spec.split(","):
             if "=" not in item:
-                raise OptionError("--columns", f"expected file_column=role, got {item.strip()!r}")
+                raise ParameterError("columns", f"expected file_column=role, got {item.strip()!r}")
             col, role = item.split("=", 1)
             mapping[col.strip()] = role.strip()
     for role in mapping.values():
         base = role.split("_")[0] if role.startswith("negative") else role
         if base not in ROLES:
-            raise OptionError("--columns", f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+            raise ParameterError("columns", f"unknown role {role!r} (roles: {', '.join(ROLES)})")
     return mapping
 
 
@@ -115,14 +115,23 @@ def parse_columns(spec: str | dict[str, str] | None) -> dict[str, str]:
 # Reading raw tables
 
 
-def _sniff_format(path: Path) -> str:
-    """Guess the data format of a file or folder."""
+def sniff_format(path: str | Path, *, encoding: str | None = None) -> str:
+    """Guess the data format of a file or folder: ``hf-disk``, ``nli`` (SNLI folder), ``ir`` (IR JSON or BEIR
+    folder), ``sick``, ``stsb``, ``text`` (a ``.txt`` of lines) or ``table``.
+
+    IR JSON is told by :func:`embedlab.data.ir.is_ir_json`, the one rule every reader uses.
+
+    Example:
+        >>> sniff_format("../shared/data/aims_qa/train_dataset.json")
+        'ir'
+    """
+    from embedlab.data.ir import is_ir_json
+    from embedlab.data.records import first_line, suffix_of
+    from embedlab.data.scored_pairs import is_sick_line, is_stsb_line
+
+    path = Path(path)
     if path.is_dir():
-        if (
-            (path / "dataset_info.json").exists()
-            or (path / "state.json").exists()
-            or (path / "dataset_dict.json").exists()
-        ):
+        if any((path / name).exists() for name in ("dataset_info.json", "state.json", "dataset_dict.json")):
             return "hf-disk"
         if any(path.glob("s1.*")) and any(path.glob("labels.*")):
             return "nli"
@@ -131,97 +140,69 @@ def _sniff_format(path: Path) -> str:
         raise InputError(
             "folder is neither a saved Hugging Face data set, an SNLI folder nor a BEIR folder", path=path
         )
-    suffix = path.suffix.lower()
+    suffix = suffix_of(path)
     if suffix == ".json":
-        with open(path, encoding="utf-8") as fh:
-            head = fh.read(4096)
-        if '"queries"' in head or '"relevant_docs"' in head or '"corpus"' in head:
-            return "ir"
-        return "table"
+        return "ir" if is_ir_json(path, encoding=encoding) else "table"
     if suffix in (".txt", ".tsv", ".csv"):
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            first = fh.readline()
-        cells = first.rstrip("\n").split("\t")
-        if "pair_ID" in cells and "relatedness_score" in cells:
+        first = first_line(path, encoding=encoding)
+        if is_sick_line(first):
             return "sick"
-        if len(cells) >= 7 and _is_number(cells[4]):  # STS Benchmark: genre, file, year, id, score, s1, s2
+        if is_stsb_line(first):
             return "stsb"
-        if suffix == ".txt" and len(cells) == 1:
+        if suffix == ".txt" and "\t" not in first:
             return "text"
     return "table"
 
 
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+def load_rows(source: str | Path, *, encoding: str | None = None) -> tuple[list[dict[str, Any]], list[int], str]:
+    """Rows of a table source and each row's line: a file (any :func:`embedlab.data.records.iter_records` format),
+    a saved Hugging Face data set folder, or ``hf:NAME[:split]`` when online.
 
+    Returns:
+        ``(rows, line numbers, source name)``; line numbers are row numbers for data sets.
 
-def _read_table(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Read rows of a table file; returns (rows, line number of the first row)."""
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        from embedlab.data.records import iter_jsonl
+    Example:
+        >>> rows, lines, _ = load_rows("pairs.csv")
+        >>> lines[0]
+        2
+    """
+    from embedlab.data.records import check_file, read_records
 
-        return [obj for _, obj in iter_jsonl(path)], 1
-    if suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg})", path=path, line=exc.lineno) from exc
-        if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
-            lengths = {len(v) for v in data.values()}
-            if len(lengths) != 1:
-                raise InputError("columns of a JSON table have different lengths", path=path)
-            n = lengths.pop()
-            return [{k: v[i] for k, v in data.items()} for i in range(n)], 1
-        if isinstance(data, list) and all(isinstance(r, dict) for r in data):
-            return data, 1
-        raise InputError("expected a list of records or a dict of columns", path=path)
-    if suffix == ".parquet":
-        import pandas as pd
-
-        return pd.read_parquet(path).to_dict("records"), 1
-    if suffix in (".csv", ".tsv", ".txt"):
-        import pandas as pd
-
-        sep = "\t" if suffix in (".tsv", ".txt") else ","
-        try:
-            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=3 if sep == "\t" else 0)
-        except Exception as exc:  # pandas raises several parser error types
-            raise InputError(f"could not read as {'TSV' if sep == chr(9) else 'CSV'} ({exc})", path=path) from exc
-        return frame.to_dict("records"), 2
-    raise InputError(f"unsupported file type {suffix!r} (JSONL, JSON, CSV, TSV, Parquet)", path=path)
-
-
-def _load_rows(source: str) -> tuple[list[dict[str, Any]], int, str]:
-    """Rows of a table source: a file, a saved HF data set folder, or ``hf:NAME[:split]`` when online."""
+    source = str(source)
     if source.startswith("hf:"):
-        import os
-
-        if os.environ.get("HF_DATASETS_OFFLINE", "0") in ("1", "true") or os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise InputError("hub data sets need network access (HF_HUB_OFFLINE is set)", path=source)
-        from datasets import load_dataset
-
-        name, _, split = source[3:].partition(":")
-        try:
-            ds = load_dataset(name, split=split or "train")
-        except Exception as exc:
-            raise InputError(f"could not load hub data set ({str(exc).splitlines()[0]})", path=source) from exc
-        return ds.to_list(), 1, source
+        rows = _hub_rows(source)
+        return rows, list(range(1, len(rows) + 1)), source
     path = Path(source)
     if not path.exists():
         raise InputError("training data not found", path=path)
     if path.is_dir():
         from datasets import DatasetDict, load_from_disk
 
-        ds = load_from_disk(str(path))
+        try:
+            ds = load_from_disk(str(path))
+        except (FileNotFoundError, ValueError) as exc:
+            raise InputError(f"not a saved Hugging Face data set ({str(exc).splitlines()[0]})", path=path) from None
         if isinstance(ds, DatasetDict):
             ds = ds["train"] if "train" in ds else next(iter(ds.values()))
-        return ds.to_list(), 1, str(path)
-    return *_read_table(path), str(path)
+        rows = ds.to_list()
+        return rows, list(range(1, len(rows) + 1)), str(path)
+    rows, lines = read_records(check_file(path, "training data"), encoding=encoding)
+    return rows, lines, str(path)
+
+
+def _hub_rows(source: str) -> list[dict[str, Any]]:
+    import os
+
+    if os.environ.get("HF_DATASETS_OFFLINE", "0") in ("1", "true") or os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise InputError("hub data sets need network access (HF_HUB_OFFLINE is set)", path=source)
+    from datasets import load_dataset
+
+    name, _, split = source[3:].partition(":")
+    try:
+        ds = load_dataset(name, split=split or "train")
+    except Exception as exc:
+        raise InputError(f"could not load hub data set ({str(exc).splitlines()[0]})", path=source) from exc
+    return ds.to_list()
 
 
 def _pick(columns: list[str], mapping: dict[str, str], role: str) -> str | None:
@@ -245,12 +226,18 @@ def _text_cell(value: Any, path: str, line: int, column: str) -> str:
 
 
 def _table_to_data(
-    rows: list[dict[str, Any]], first_line: int, source: str, mapping: dict[str, str], fmt: str, nli_as_triplets: bool
+    rows: list[dict[str, Any]],
+    lines: list[int],
+    source: str,
+    mapping: dict[str, str],
+    fmt: str,
+    nli_as_triplets: bool,
 ) -> TrainingData:
     from datasets import Dataset
 
     if not rows:
         raise InputError("no rows: the training data is empty", path=source)
+    first_line = lines[0]
     columns = list(rows[0].keys())
     for col in mapping:
         if col not in columns:
@@ -263,7 +250,6 @@ def _table_to_data(
     negatives = [c for c, r in mapping.items() if r.startswith("negative")] or [
         c for c in columns if c.lower().startswith(("negative", "neg", "hard_negative")) and c not in mapping
     ]
-    lines = [first_line + i for i in range(len(rows))]
 
     def col(c: str) -> list[str]:
         out = []
@@ -347,16 +333,13 @@ def _nli_data(data: dict[str, list[str]], source: str, lines: list[int] | None, 
             features=feats,
         )
         return TrainingData("nli", ds, source, row_numbers=lines)
-    # Group hypotheses by premise: each premise with an entailment and a contradiction gives one triplet.
-    by_premise: dict[str, dict[str, list[str]]] = {}
-    for p, h, lab in zip(data["premise"], data["hypothesis"], data["label"], strict=False):
-        by_premise.setdefault(p, {}).setdefault(lab, []).append(h)
-    anchors, positives, negatives = [], [], []
-    for p, hyps in by_premise.items():
-        for pos, neg in zip(hyps.get("entailment", []), hyps.get("contradiction", []), strict=False):
-            anchors.append(p)
-            positives.append(pos)
-            negatives.append(neg)
+    from embedlab.data.nli import NLIData
+
+    # The one NLI -> triplets conversion (every entailment x contradiction pair of a premise).
+    triplets = NLIData(data["premise"], data["hypothesis"], data["label"]).triplets()
+    anchors = [t[0] for t in triplets]
+    positives = [t[1] for t in triplets]
+    negatives = [t[2] for t in triplets]
     if not anchors:
         raise InputError(
             "no premise has both an entailment and a contradiction hypothesis (--nli-as-triplets)", path=source
@@ -368,17 +351,19 @@ def _nli_data(data: dict[str, list[str]], source: str, lines: list[int] | None, 
 
 
 def ir_to_pairs(ir: IRDataset, source: str) -> TrainingData:
-    """(query, relevant passage) pairs of an IR data set; rows are grouped by passage id for leak-free splits."""
+    """(query, relevant passage) pairs of an IR data set (:meth:`IRDataset.pairs`, the one IR -> pairs
+    conversion); rows are grouped by passage id for leak-free splits and the IR set is kept for IR evaluation.
+
+    Example:
+        >>> ir_to_pairs(load_ir("train_dataset.json"), "train_dataset.json").columns
+        ['anchor', 'positive']
+    """
     from datasets import Dataset
 
-    anchors, positives, keys = [], [], []
-    for qid, docs in ir.relevant.items():
-        for did in docs:
-            if docs[did] <= 0:
-                continue
-            anchors.append(ir.queries[qid])
-            positives.append(ir.corpus[did])
-            keys.append(did)
+    rows = ir.pairs()
+    anchors = [query for _, query, _, _ in rows]
+    positives = [doc for _, _, _, doc in rows]
+    keys = [did for _, _, did, _ in rows]
     if not anchors:
         raise InputError("no (query, relevant passage) pairs", path=source)
     ds = Dataset.from_dict({"anchor": anchors, "positive": positives})
@@ -392,6 +377,7 @@ def load_training_data(
     columns: str | dict[str, str] | None = None,
     nli_as_triplets: bool = False,
     split: str | None = None,
+    encoding: str | None = None,
 ) -> TrainingData:
     """Read training (or evaluation) data from any supported source into role columns.
 
@@ -402,6 +388,7 @@ def load_training_data(
         columns: ``{"file column": "role"}`` or ``"col=role,..."``.
         nli_as_triplets: turn NLI rows into (premise, entailment, contradiction) triplets.
         split: split name for SNLI/BEIR folders (``train``, ``dev``, ``test``).
+        encoding: the text encoding of the files (default UTF-8; see :func:`embedlab.data.records.open_text`).
 
     Raises:
         InputError: unreadable file, missing column, empty cell, unknown label, score out of range, no rows, and the
@@ -418,19 +405,17 @@ def load_training_data(
     if fmt in ("auto", "table") and not source.startswith("hf:"):
         if not path.exists():
             raise InputError("training data not found", path=path)
-        sniffed = _sniff_format(path)
+        sniffed = sniff_format(path, encoding=encoding)
         kind = sniffed if fmt == "auto" or sniffed == "hf-disk" else fmt
-        if mapping and kind in ("ir",) and path.suffix == ".json" and fmt == "auto":
-            kind = "ir"
     if kind == "ir":
         from embedlab.data import load_ir
 
-        ir = load_ir(path, **({"split": split} if split else {}))
+        ir = load_ir(path, encoding=encoding, **({"split": split} if split else {}))
         return ir_to_pairs(ir, source)
     if kind in ("stsb", "sick") and not nli_as_triplets and fmt != "nli":
         from embedlab.data import load_scored_pairs
 
-        sp = load_scored_pairs(path)
+        sp = load_scored_pairs(path, encoding=encoding)
         if not sp.sentence1:
             raise InputError("no rows: the training data is empty", path=source)
         from datasets import Dataset
@@ -441,7 +426,7 @@ def load_training_data(
     if kind == "nli" or (kind == "sick" and (fmt == "nli" or nli_as_triplets)):
         from embedlab.data import load_nli
 
-        nli = load_nli(path, **({"split": split} if split else {}))
+        nli = load_nli(path, encoding=encoding, **({"split": split} if split else {}))
         if not nli.premise:
             raise InputError("no rows: the training data is empty", path=source)
         data = {"premise": nli.premise, "hypothesis": nli.hypothesis, "label": nli.label}
@@ -449,9 +434,11 @@ def load_training_data(
     if kind == "text" and path.is_file() and path.suffix.lower() == ".txt":
         from datasets import Dataset
 
-        texts = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        from embedlab.data.records import iter_lines
+
+        texts = [ln.strip() for _, ln in iter_lines(path, encoding=encoding) if ln.strip()]
         if not texts:
             raise InputError("no rows: the training data is empty", path=source)
         return TrainingData("text", Dataset.from_dict({"text": texts}), source)
-    rows, first_line, source = _load_rows(source)
-    return _table_to_data(rows, first_line, source, mapping, kind if kind != "hf-disk" else "auto", nli_as_triplets)
+    rows, lines, source = load_rows(source, encoding=encoding)
+    return _table_to_data(rows, lines, source, mapping, kind if kind != "hf-disk" else "auto", nli_as_triplets)

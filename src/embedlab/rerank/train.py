@@ -303,18 +303,19 @@ def _inverse_cloze(corpus: dict[str, str], per_passage: int, keep_sentence: floa
     sentence's positive is swapped for the passage text exactly as in the corpus (the sampler re-joins sentences with
     single spaces), so the negative miner, which drops a query's own positive by its text, never returns the source
     passage as a negative."""
-    from embedlab.data.pairs_from_corpus import chunk_documents, inverse_cloze_pairs
+    from embedlab.data.pairs_from_corpus import inverse_cloze_pairs
+    from embedlab.data.pairs_from_corpus import passages as chunk_passages
 
     # One chunk per passage (a size larger than any passage); its title is the corpus id.
-    passages = {p.id: p for p in chunk_documents(list(corpus.items()), size=10_000, overlap=0, min_sentences=3)}
+    passages = {p.id: p for p in chunk_passages(list(corpus.items()), size=10_000, overlap=0, min_sentences=3)}
     made = inverse_cloze_pairs(
         list(passages.values()), queries_per_passage=per_passage, keep_sentence=keep_sentence, seed=seed
     )
     pairs = []
     for pair in made:
-        passage = passages[pair["doc_id"]]
+        passage = passages[pair["passage_id"]]
         kept = pair["positive"] == passage.text
-        pairs.append((pair["anchor"], corpus[passage.title] if kept else pair["positive"]))
+        pairs.append((pair["anchor"], corpus[passage.doc_id] if kept else pair["positive"]))
     return pairs
 
 

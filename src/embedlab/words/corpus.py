@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import bz2
 import glob
-import gzip
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
+from embedlab.data import records
 from embedlab.errors import InputError, OptionError
 
 SourceFormat = Literal["auto", "text", "jsonl", "wiki"]
@@ -62,15 +62,12 @@ def detect_source_format(path: str | os.PathLike[str]) -> Literal["text", "jsonl
     return "text"
 
 
-def open_text(path: str | os.PathLike[str]) -> io.TextIOBase:
-    """Open a text file for reading, decompressing ``.gz``/``.bz2`` on the fly (UTF-8, bad bytes replaced)."""
-    p = Path(path)
-    name = p.name.lower()
-    if name.endswith(".gz"):
-        return gzip.open(p, "rt", encoding="utf-8", errors="replace")
-    if name.endswith(".bz2"):
-        return bz2.open(p, "rt", encoding="utf-8", errors="replace")
-    return open(p, encoding="utf-8", errors="replace")
+def open_text(path: str | os.PathLike[str], *, encoding: str | None = None) -> AbstractContextManager[IO[str]]:
+    """Open a text file for reading, decompressing ``.gz``/``.bz2`` on the fly: embedlab's one decoder
+    (:func:`embedlab.data.records.open_text`). UTF-8 (with or without a byte-order mark) unless ``encoding`` says
+    otherwise; a byte that does not decode, a binary or a UTF-16 file is an :class:`InputError` naming the file (and
+    the byte offset) instead of junk words in the vocabulary."""
+    return records.open_text(path, encoding=encoding)
 
 
 def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -109,8 +106,8 @@ def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-def _text_documents(path: Path) -> Iterator[str]:
-    with open_text(path) as fh:
+def _text_documents(path: Path, encoding: str | None = None) -> Iterator[str]:
+    with open_text(path, encoding=encoding) as fh:
         while True:
             line = fh.readline(_MAX_LINE)
             if not line:
@@ -134,10 +131,10 @@ def _get_field(obj: object, field: str) -> object:
     return obj
 
 
-def _jsonl_documents(path: Path, text_field: str | None) -> Iterator[str]:
+def _jsonl_documents(path: Path, text_field: str | None, encoding: str | None = None) -> Iterator[str]:
     if not text_field:
         raise OptionError("--text-field", f"{path} is JSON Lines: say which field holds the text")
-    with open_text(path) as fh:
+    with open_text(path, encoding=encoding) as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -178,7 +175,11 @@ def _wiki_documents(path: Path) -> Iterator[str]:
 
 
 def iter_documents(
-    path: str | os.PathLike[str], *, format: SourceFormat = "auto", text_field: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    format: SourceFormat = "auto",
+    text_field: str | None = None,
+    encoding: str | None = None,
 ) -> Iterator[str]:
     """Stream the documents of one file.
 
@@ -186,6 +187,7 @@ def iter_documents(
         path: the file.
         format: ``text`` (one document per line), ``jsonl``, ``wiki`` or ``auto`` (from the name).
         text_field: the JSONL field holding the text (dotted for nested objects).
+        encoding: the text encoding of text and JSONL files (default UTF-8, see :func:`open_text`).
 
     Example:
         >>> next(iter_documents("reviews.jsonl.gz", text_field="body"))
@@ -193,11 +195,11 @@ def iter_documents(
     p = Path(path)
     fmt = detect_source_format(p) if format == "auto" else format
     if fmt == "jsonl":
-        yield from _jsonl_documents(p, text_field)
+        yield from _jsonl_documents(p, text_field, encoding)
     elif fmt == "wiki":
         yield from _wiki_documents(p)
     elif fmt == "text":
-        yield from _text_documents(p)
+        yield from _text_documents(p, encoding)
     else:
         raise OptionError("--format", f"unknown corpus format {format!r} (auto, text, jsonl, wiki)")
 
@@ -211,6 +213,7 @@ class Corpus:
         format: force one format for every file (``auto`` detects each from its name).
         text_field: the text field of JSONL sources.
         limit: stop after this many documents (handy for quick runs).
+        encoding: the text encoding of text and JSONL sources (default UTF-8; see :func:`open_text`).
 
     Example:
         >>> corpus = Corpus(["wiki.xml.bz2"], limit=100)
@@ -222,6 +225,7 @@ class Corpus:
     format: SourceFormat = "auto"
     text_field: str | None = None
     limit: int | None = None
+    encoding: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.sources, (str, os.PathLike)):
@@ -239,7 +243,7 @@ class Corpus:
     def __iter__(self) -> Iterator[str]:
         count = 0
         for path in self.files:
-            for doc in iter_documents(path, format=self.format, text_field=self.text_field):
+            for doc in iter_documents(path, format=self.format, text_field=self.text_field, encoding=self.encoding):
                 yield doc
                 count += 1
                 if self.limit is not None and count >= self.limit:
