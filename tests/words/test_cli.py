@@ -23,7 +23,7 @@ def test_train_then_query_eval_plot(cli, tmp_path: Path, lee_corpus: Path) -> No
     )  # fmt: skip
     assert code == 0, err
     run = json.loads(stdout)
-    assert run["vocab_size"] > 1000 and (out / "vectors.kv").exists()
+    assert run["vocab_size"] > 1000 and (out / "vectors.npy").exists()
 
     code, stdout, _ = cli("words", "similar", out, "police", "--topn", "3", "--json")
     assert code == 0 and len(json.loads(stdout)["neighbors"]) == 3
@@ -81,7 +81,7 @@ def test_bad_inputs_exit_2_with_one_line(cli, tmp_path: Path, lee_corpus: Path) 
     empty.write_text("", encoding="utf-8")
     cases = [
         (("words", "train", tmp_path / "missing.txt", "-o", tmp_path / "o"), "corpus file not found"),
-        (("words", "train", lee_corpus, "-o", tmp_path / "o", "--algorithm", "glove"), "option --algorithm"),
+        (("words", "train", lee_corpus, "-o", tmp_path / "o", "--algorithm", "glove"), "--algorithm"),
         (("words", "train", lee_corpus, "-o", tmp_path / "o", "--dim", "0"), "option --dim"),
         (("words", "train", empty, "-o", tmp_path / "o", "-q"), "empty corpus"),
         (

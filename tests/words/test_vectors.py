@@ -18,11 +18,14 @@ def test_glove_alias_loads_400k_words(glove) -> None:
 def test_trained_folder_and_every_export_agree(lee_model) -> None:
     folder = lee_model.path
     kv = load_vectors(folder)
-    for name, fmt in (("vectors.kv", "kv"), ("vectors.txt", "word2vec-text"), ("vectors.bin", "word2vec-binary")):
+    assert detect_format(folder) == "npy"
+    assert kv.index_to_key == lee_model.kv.index_to_key
+    assert np.array_equal(kv.vectors, lee_model.kv.vectors)  # .npy is exact
+    for name, fmt in (("vectors.txt", "word2vec-text"), ("vectors.bin", "word2vec-binary")):
         assert detect_format(folder / name) == fmt
         other = load_vectors(folder / name)
         assert other.index_to_key == kv.index_to_key
-        # word2vec text keeps ~7 significant digits; binary and .kv are exact.
+        # word2vec text keeps ~7 significant digits; binary is exact.
         np.testing.assert_allclose(other.vectors, kv.vectors, rtol=1e-5, atol=1e-6)
 
 
