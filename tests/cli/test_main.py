@@ -93,3 +93,5 @@ def test_words_help_lists_every_choice(cli, monkeypatch) -> None:
     assert "<skipgram|cbow|fasttext|fasttext-cbow>" in out and "<both|text|binary|none>" in out
     _, out, _ = cli("words", "plot", "--help")
     assert "--method <tsne|pca|umap>" in out and " -m," not in out  # -m means --model elsewhere
+    _, out, _ = cli("words", "similar", "--help")
+    assert "-k, --top-k, --topn" in out  # -k is the number of results, as in search

@@ -59,7 +59,7 @@ def test_analogy_both_syntaxes(cli) -> None:
     data = json.loads(stdout)
     assert data["answers"][0]["word"] == "queen"
     assert data["positive"] == ["king", "woman"] and data["negative"] == ["man"]
-    code, stdout, _ = cli("words", "analogy", "glove-6B-50d", "king", "-", "man", "+", "woman", "--topn", "1")
+    code, stdout, _ = cli("words", "analogy", "glove-6B-50d", "king", "-", "man", "+", "woman", "-k", "1")
     assert code == 0 and "queen" in stdout
 
 

@@ -262,7 +262,7 @@ def preprocess(
 def similar(
     model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The query word."),
-    topn: int = typer.Option(10, "--topn", "-n", help="How many neighbours."),
+    topn: int = typer.Option(10, "-k", "--top-k", "--topn", help="How many neighbours."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
@@ -342,7 +342,7 @@ def analogy(
     words: list[str] = typer.Argument(
         ..., metavar="--positive A B --negative C | A - C + B", help="Words to add and subtract."
     ),
-    topn: int = typer.Option(5, "--topn", "-n", help="How many answers."),
+    topn: int = typer.Option(5, "-k", "--top-k", "--topn", help="How many answers."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
@@ -468,7 +468,7 @@ def eval_command(
 def plot(
     model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The target word."),
-    neighbors: int = typer.Option(100, "--neighbors", "-k", help="How many nearest neighbours."),
+    neighbors: int = typer.Option(100, "--neighbors", help="How many nearest neighbours."),
     method: Projection = typer.Option("tsne", "--method", help="Projection to 2-D."),  # type: ignore[valid-type]
     out: list[Path] = typer.Option(..., "-o", "--output", help="Output file(s): .html (interactive) and/or .png."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the projection."),
