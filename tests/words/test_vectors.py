@@ -80,3 +80,15 @@ def test_sentence_model_is_not_word_vectors(minilm_path: str) -> None:
 def test_unknown_model_name() -> None:
     with pytest.raises(ModelNotFoundError, match="available offline"):
         load_vectors("no-such-vectors")
+
+
+def test_fasttext_round_trip_keeps_subword_vectors(tmp_path: Path, gensim_test_data: Path) -> None:
+    from embedlab.words import save_vectors
+
+    kv = load_vectors(gensim_test_data / "lee_fasttext_new.bin")
+    save_vectors(kv, tmp_path)
+    again = load_vectors(tmp_path)
+    assert again.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(again.vectors, kv.vectors)
+    for word in ("notaword", "policeman", kv.index_to_key[5]):  # unseen words come from the n-gram table
+        np.testing.assert_allclose(again[word], kv[word], rtol=1e-6)

@@ -238,14 +238,14 @@ def _read_npy_folder(folder: Path, mmap: bool) -> KeyedVectors:
         raise InputError("the vocabulary has duplicate words", path=folder / VOCAB_FILE)
     fasttext = meta.get("fasttext")
     if isinstance(fasttext, dict):
-        kv = _fasttext_from_arrays(folder, words, vectors, fasttext)
+        kv = _fasttext_from_arrays(folder, words, vectors, fasttext, mmap)
     else:
         kv = _from_arrays(words, vectors)
     kv.expandos["count"] = np.asarray(counts, dtype=np.int64)
     return kv
 
 
-def _fasttext_from_arrays(folder: Path, words: list[str], vectors, options: dict) -> KeyedVectors:
+def _fasttext_from_arrays(folder: Path, words: list[str], vectors, options: dict, mmap: bool) -> KeyedVectors:
     import numpy as np
     from gensim.models.fasttext import FastTextKeyedVectors
 
@@ -255,7 +255,8 @@ def _fasttext_from_arrays(folder: Path, words: list[str], vectors, options: dict
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError("fasttext needs integer min_n, max_n and bucket", path=folder / META_FILE) from exc
-    ngrams = np.load(folder / NGRAMS_FILE, allow_pickle=False)
+    # The n-gram table is large (2M buckets x dim by default): memory-mapped like the vectors.
+    ngrams = np.load(folder / NGRAMS_FILE, mmap_mode="r" if mmap else None, allow_pickle=False)
     if ngrams.ndim != 2 or ngrams.shape != (kv.bucket, vectors.shape[1]):
         raise InputError(
             f"n-gram matrix shape {ngrams.shape} does not match bucket and dim", path=folder / NGRAMS_FILE
