@@ -108,12 +108,17 @@ def test_model_folder_with_only_pickled_weights_is_refused(tmp_path: Path, minil
 
 @pytest.mark.slow
 def test_trusted_pickled_weights_load_the_same_model(tmp_path: Path, minilm_path: str) -> None:
+    import torch
+    from safetensors.torch import load_file
+
     from embedlab.models import load_sentence_model
 
     model = load_sentence_model(minilm_path)
     folder = tmp_path / "bin-model"
-    model.save(str(folder), safe_serialization=False)
-    assert pickled_weights(folder)
+    shutil.copytree(minilm_path, folder)  # the same weights, stored the old way: a PyTorch pickle
+    torch.save(load_file(str(folder / "model.safetensors")), folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    assert pickled_weights(folder) == [folder / "pytorch_model.bin"]
     with pytest.raises(UnsafeFileError):
         load_sentence_model(folder)
     again = load_sentence_model(folder, trust_pickle=True)
