@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from tqdm import tqdm
 
 from embedlab.utils.progress import quiet_tqdm
@@ -78,3 +79,19 @@ def test_model_loading_draws_no_bar(minilm_path):
     code = f"from embedlab.models import load_sentence_model; load_sentence_model({minilm_path!r})"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Loading weights" not in proc.stderr, proc.stderr[-300:]
+
+
+@pytest.mark.slow
+def test_superseded_task_warnings_are_silenced(caplog):
+    import warnings
+
+    mteb = pytest.importorskip("mteb")
+    from embedlab.utils.progress import quiet_libraries
+
+    task = mteb.get_task("JCrewBlockerLegalBenchClassification")  # superseded by its .v2
+    assert task.superseded_by
+    quiet_libraries()
+    with warnings.catch_warnings(record=True) as caught:
+        task.check_if_dataset_is_superseded()
+    assert not [w for w in caught if "superseded" in str(w.message)]
+    assert "superseded" not in caplog.text
