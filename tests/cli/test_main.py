@@ -95,3 +95,15 @@ def test_words_help_lists_every_choice(cli, monkeypatch) -> None:
     assert "--method <tsne|pca|umap>" in out and " -m," not in out  # -m means --model elsewhere
     _, out, _ = cli("words", "similar", "--help")
     assert "-k, --top-k, --topn" in out  # -k is the number of results, as in search
+
+
+def test_models_resolve_warns_about_pickled_weights(cli, tmp_path, minilm_path) -> None:
+    import shutil
+
+    folder = tmp_path / "old-model"
+    shutil.copytree(minilm_path, folder)
+    code, out, _ = cli("models", "resolve", folder)
+    assert code == 0 and "pickle" not in out
+    (folder / "model.safetensors").rename(folder / "pytorch_model.bin")  # the name is what the check reads
+    code, out, _ = cli("models", "resolve", folder)
+    assert code == 0 and "pytorch_model.bin" in out and "--trust-pickle" in out
