@@ -13,8 +13,16 @@ import typer
 from embedlab.errors import EmbedlabError, OptionError, ParameterError
 from embedlab.utils.pickle_guard import TRUST_PICKLE_HELP
 from embedlab.words.corpus import SourceFormat
-from embedlab.words.options import Algorithm, TrainOptions
-from embedlab.words.plot import METHODS
+from embedlab.words.options import (
+    ANALOGY_TOPN,
+    DEFAULT_METHOD,
+    METHODS,
+    PLOT_NEIGHBORS,
+    RESTRICT_VOCAB,
+    SIMILAR_TOPN,
+    Algorithm,
+    TrainOptions,
+)
 from embedlab.words.preprocess import Preprocessor
 
 words_app = typer.Typer(
@@ -262,7 +270,7 @@ def preprocess(
 def similar(
     model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The query word."),
-    topn: int = typer.Option(10, "-k", "--top-k", "--topn", help="How many neighbours."),
+    topn: int = typer.Option(SIMILAR_TOPN, "-k", "--top-k", "--topn", help="How many neighbours."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
@@ -342,7 +350,7 @@ def analogy(
     words: list[str] = typer.Argument(
         ..., metavar="--positive A B --negative C | A - C + B", help="Words to add and subtract."
     ),
-    topn: int = typer.Option(5, "-k", "--top-k", "--topn", help="How many answers."),
+    topn: int = typer.Option(ANALOGY_TOPN, "-k", "--top-k", "--topn", help="How many answers."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
@@ -400,7 +408,9 @@ def eval_command(
     pairs: list[str] = typer.Option(
         None, "--pairs", help="Word-pair files (word1<TAB>word2<TAB>score) [wordsim353.tsv, simlex999.txt]."
     ),
-    restrict_vocab: int = typer.Option(300000, "--restrict-vocab", help="Only the N most frequent words count."),
+    restrict_vocab: int = typer.Option(
+        RESTRICT_VOCAB, "--restrict-vocab", help="Only the N most frequent words count."
+    ),
     case_sensitive: bool = typer.Option(False, "--case-sensitive", help="Compare words as written (not case-folded)."),
     dummy4unknown: bool = typer.Option(False, "--dummy4unknown", help="Score OOV questions as wrong, not skipped."),
     lenient: bool = typer.Option(False, "--lenient", help="Skip malformed lines (as gensim) instead of failing."),
@@ -468,8 +478,8 @@ def eval_command(
 def plot(
     model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The target word."),
-    neighbors: int = typer.Option(100, "--neighbors", help="How many nearest neighbours."),
-    method: Projection = typer.Option("tsne", "--method", help="Projection to 2-D."),  # type: ignore[valid-type]
+    neighbors: int = typer.Option(PLOT_NEIGHBORS, "--neighbors", help="How many nearest neighbours."),
+    method: Projection = typer.Option(DEFAULT_METHOD, "--method", help="Projection to 2-D."),  # type: ignore[valid-type]
     out: list[Path] = typer.Option(..., "-o", "--output", help="Output file(s): .html (interactive) and/or .png."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the projection."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),

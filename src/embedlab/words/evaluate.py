@@ -36,6 +36,7 @@ import numpy as np
 
 from embedlab.errors import InputError, ParameterError, require_file
 from embedlab.utils.progress import progress_display
+from embedlab.words.options import RESTRICT_VOCAB
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -288,7 +289,7 @@ def evaluate_analogies(
     vectors: KeyedVectors | str | os.PathLike[str],
     path: str | os.PathLike[str] = DEFAULT_ANALOGIES,
     *,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,
@@ -556,7 +557,7 @@ def evaluate_word_pairs(
     path: str | os.PathLike[str] = DEFAULT_PAIRS[0],
     *,
     delimiter: str = "\t",
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,
@@ -642,7 +643,7 @@ def evaluate_vectors(
     *,
     analogies: Sequence[str | os.PathLike[str]] = (DEFAULT_ANALOGIES,),
     pairs: Sequence[str | os.PathLike[str]] = DEFAULT_PAIRS,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,

@@ -41,6 +41,15 @@ class ExportFormat(str, Enum):
 
 ALGORITHMS: tuple[str, ...] = tuple(a.value for a in Algorithm)
 
+# Defaults of the query, evaluation and plot functions, stated once: the functions and their CLI commands read them
+# from here (this module imports nothing heavy, so the CLI can).
+SIMILAR_TOPN = 10
+ANALOGY_TOPN = 5
+RESTRICT_VOCAB = 300_000
+PLOT_NEIGHBORS = 100
+METHODS: tuple[str, ...] = ("tsne", "pca", "umap")
+DEFAULT_METHOD = "tsne"
+
 
 def default_workers() -> int:
     """Worker threads by default: the CPU cores available to this process, at most 8."""

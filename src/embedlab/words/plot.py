@@ -26,12 +26,12 @@ import numpy as np
 
 from embedlab.errors import MissingExtraError, ParameterError
 from embedlab.utils.atomic import atomic_path
+from embedlab.words.options import METHODS, PLOT_NEIGHBORS
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
 Method = Literal["tsne", "pca", "umap"]
-METHODS: tuple[str, ...] = ("tsne", "pca", "umap")
 
 
 @dataclass
@@ -85,7 +85,7 @@ def neighbor_map(
     model: KeyedVectors | str | os.PathLike[str],
     word: str,
     *,
-    neighbors: int = 100,
+    neighbors: int = PLOT_NEIGHBORS,
     method: Method = "tsne",
     seed: int = 0,
     trust_pickle: bool = False,
@@ -240,7 +240,7 @@ def plot_neighbors(
     model: KeyedVectors | str | os.PathLike[str],
     word: str,
     *,
-    neighbors: int = 100,
+    neighbors: int = PLOT_NEIGHBORS,
     method: Method = "tsne",
     out: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = "neighbors.html",
     seed: int = 0,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.errors import ParameterError, UnknownWordError
+from embedlab.words.options import ANALOGY_TOPN, SIMILAR_TOPN
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -69,7 +70,7 @@ def _load(model: KeyedVectors | str | os.PathLike[str], trust_pickle: bool = Fal
 
 
 def similar(
-    model: KeyedVectors | str | os.PathLike[str], word: str, *, topn: int = 10, trust_pickle: bool = False
+    model: KeyedVectors | str | os.PathLike[str], word: str, *, topn: int = SIMILAR_TOPN, trust_pickle: bool = False
 ) -> list[tuple[str, float]]:
     """The ``topn`` nearest words by cosine similarity.
 
@@ -97,7 +98,7 @@ def analogy(
     positive: Sequence[str],
     negative: Sequence[str] = (),
     *,
-    topn: int = 5,
+    topn: int = ANALOGY_TOPN,
     trust_pickle: bool = False,
 ) -> list[tuple[str, float]]:
     """Words nearest to the sum of ``positive`` minus the sum of ``negative`` word vectors (3CosAdd).
