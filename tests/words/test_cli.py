@@ -72,6 +72,9 @@ def test_preprocess_command(cli, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines() == ["hello wörld", "cat sat"]
     code, stdout, _ = cli("words", "preprocess", src, "--text-field", "t", "--stopwords", "none", "--ascii-only")
     assert stdout.splitlines() == ["hello w rld", "the cat sat"]
+    before = src.read_bytes()
+    code, _, err = cli("words", "preprocess", src, "--text-field", "t", "-o", src)
+    assert code == 2 and "is one of the corpus files" in err and src.read_bytes() == before
 
 
 def test_bad_inputs_exit_2_with_one_line(cli, tmp_path: Path, lee_corpus: Path) -> None:

@@ -244,7 +244,7 @@ def preprocess(
     """Clean and tokenise a corpus into one sentence per line (gensim's LineSentence format)."""
     import sys
 
-    from embedlab.utils.atomic import atomic_path
+    from embedlab.utils.atomic import OutputPathError, atomic_path
     from embedlab.utils.console import err_console
     from embedlab.words import Corpus
     from embedlab.words.train import write_token_file
@@ -258,6 +258,9 @@ def preprocess(
             for sent in prep.sentences(doc):
                 sys.stdout.write(" ".join(sent) + "\n")
         return
+    if out.resolve() in {Path(f).resolve() for f in source.files}:
+        # The token file would replace the corpus it is made from.
+        raise OutputPathError(out, "is one of the corpus files; choose another output file (nothing was changed)")
     with atomic_path(out) as tmp:
         stats = write_token_file(source, prep, tmp)
     err_console.print(
