@@ -24,13 +24,13 @@ def shared_path(*parts: str) -> Path:
 
 
 def save_tiny_kv(words: dict[str, list[float]], path: Path) -> str:
-    """Save ``words`` (word -> vector) as a real gensim KeyedVectors ``.kv`` file; returns its path as a str."""
+    """Save ``words`` (word -> vector) as a word2vec binary file (named as given); returns its path as a str."""
     import numpy as np
     from gensim.models import KeyedVectors
 
     kv = KeyedVectors(vector_size=len(next(iter(words.values()))))
     kv.add_vectors(list(words), np.array(list(words.values()), dtype=np.float32))
-    kv.save(str(path))
+    kv.save_word2vec_format(str(path), binary=True)  # not kv.save(): a pickle, refused without trust_pickle
     return str(path)
 
 

@@ -23,7 +23,7 @@ def test_train_then_query_eval_plot(cli, tmp_path: Path, lee_corpus: Path) -> No
     )  # fmt: skip
     assert code == 0, err
     run = json.loads(stdout)
-    assert run["vocab_size"] > 1000 and (out / "vectors.kv").exists()
+    assert run["vocab_size"] > 1000 and (out / "vectors.npy").exists()
 
     code, stdout, _ = cli("words", "similar", out, "police", "--topn", "3", "--json")
     assert code == 0 and len(json.loads(stdout)["neighbors"]) == 3
@@ -39,8 +39,10 @@ def test_train_then_query_eval_plot(cli, tmp_path: Path, lee_corpus: Path) -> No
     assert code == 0
     report = json.loads(stdout)
     assert report["analogies"][0]["questions"] == 19544
-    code, stdout, _ = cli("words", "eval", out, "-o", tmp_path / "eval.json")
+    code, stdout, err = cli("words", "eval", out, "-o", tmp_path / "eval.json")
     assert code == 0 and "capital-common-countries" in stdout and "wordsim353" in stdout
+    # stderr is not a terminal here, as in a log: progress comes as plain lines, the last one at 100%.
+    assert "analogies questions-words.txt: " in err and "(100%)" in err and "\r" not in err
     assert json.loads((tmp_path / "eval.json").read_text())["vocab_size"] == run["vocab_size"]
 
     code, stdout, err = cli(
@@ -57,7 +59,7 @@ def test_analogy_both_syntaxes(cli) -> None:
     data = json.loads(stdout)
     assert data["answers"][0]["word"] == "queen"
     assert data["positive"] == ["king", "woman"] and data["negative"] == ["man"]
-    code, stdout, _ = cli("words", "analogy", "glove-6B-50d", "king", "-", "man", "+", "woman", "--topn", "1")
+    code, stdout, _ = cli("words", "analogy", "glove-6B-50d", "king", "-", "man", "+", "woman", "-k", "1")
     assert code == 0 and "queen" in stdout
 
 
@@ -70,6 +72,9 @@ def test_preprocess_command(cli, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines() == ["hello wörld", "cat sat"]
     code, stdout, _ = cli("words", "preprocess", src, "--text-field", "t", "--stopwords", "none", "--ascii-only")
     assert stdout.splitlines() == ["hello w rld", "the cat sat"]
+    before = src.read_bytes()
+    code, _, err = cli("words", "preprocess", src, "--text-field", "t", "-o", src)
+    assert code == 2 and "is one of the corpus files" in err and src.read_bytes() == before
 
 
 def test_bad_inputs_exit_2_with_one_line(cli, tmp_path: Path, lee_corpus: Path) -> None:
@@ -81,7 +86,7 @@ def test_bad_inputs_exit_2_with_one_line(cli, tmp_path: Path, lee_corpus: Path) 
     empty.write_text("", encoding="utf-8")
     cases = [
         (("words", "train", tmp_path / "missing.txt", "-o", tmp_path / "o"), "corpus file not found"),
-        (("words", "train", lee_corpus, "-o", tmp_path / "o", "--algorithm", "glove"), "option --algorithm"),
+        (("words", "train", lee_corpus, "-o", tmp_path / "o", "--algorithm", "glove"), "--algorithm"),
         (("words", "train", lee_corpus, "-o", tmp_path / "o", "--dim", "0"), "option --dim"),
         (("words", "train", empty, "-o", tmp_path / "o", "-q"), "empty corpus"),
         (
@@ -95,6 +100,8 @@ def test_bad_inputs_exit_2_with_one_line(cli, tmp_path: Path, lee_corpus: Path) 
         (("words", "eval", "glove-6B-50d", "--pairs", tmp_path / "nope.tsv"), "not found"),
         (("words", "plot", "glove-6B-50d", "frog", "--method", "mds", "-o", tmp_path / "x.html"), "option --method"),
         (("words", "analogy", "glove-6B-50d", "--positve", "king"), "--positve"),
+        (("words", "analogy", "glove-6B-50d", "king", "-", "-", "+"), "expected a word after '-'"),
+        (("words", "analogy", "glove-6B-50d", "king", "-"), "expected a word after the last '-'"),
         (("words", "vector", "nowhere-model", "cat"), "available offline"),
     ]
     for args, message in cases:
@@ -114,3 +121,35 @@ def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_output_folder_refusals_come_before_any_work(cli, tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "mydata"
+    data.mkdir()
+    (data / "corpus.txt").write_text("the cat sat on the mat\n" * 20, encoding="utf-8")
+    (data / "notes.txt").write_text("keep", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for out, message in (("mydata", "holds the input"), (".", "current folder")):
+        code, _, err = cli("words", "train", "mydata/corpus.txt", "-o", out, "--min-count", "1", "--workers", "1")
+        assert code == 2 and message in err, err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    code, _, err = cli("words", "train", "mydata/corpus.txt", "-o", "file")
+    assert code == 2 and "is a file" in err
+    assert sorted(p.name for p in data.iterdir()) == ["corpus.txt", "notes.txt"]
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "x"
+
+
+def test_recipe_repeats_a_run(cli, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog\n" * 50, encoding="utf-8")
+    first, again = tmp_path / "first", tmp_path / "again"
+    args = ("--min-count", "1", "--workers", "1", "--dim", "8", "--epochs", "2", "--stopwords", "none", "-q")
+    code, _, err = cli("words", "train", corpus, "-o", first, *args)
+    assert code == 0, err
+    code, _, err = cli("words", "train", "--recipe", first / "recipe.toml", "-o", again, "-q")
+    assert code == 0, err
+    assert (first / "vectors.npy").read_bytes() == (again / "vectors.npy").read_bytes()  # same seed, one worker
+    code, _, err = cli("words", "train", "--recipe", first / "recipe.toml", "-o", tmp_path / "wider", "--dim", "12")
+    assert code == 0, err
+    assert json.loads((tmp_path / "wider" / "vectors.json").read_text())["dim"] == 12

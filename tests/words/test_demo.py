@@ -17,5 +17,5 @@ def test_words_demo_quick(tmp_path: Path) -> None:
     assert "Nearest neighbours" in text
     assert "GloVe 6B 50d" in text and "wordsim353.tsv Spearman" in text
     assert "king - man + woman = queen" in text
-    assert (ctx.artifacts["word_vectors"] / "vectors.kv").exists()
+    assert (ctx.artifacts["word_vectors"] / "vectors.npy").exists()
     assert ctx.artifacts["word_plot"].exists()

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from embedlab.words import evaluate_analogies, evaluate_vectors, evaluate_word_pairs
 from embedlab.words.vectors import _from_arrays
 
@@ -90,7 +90,7 @@ def test_malformed_analogy_file(tmp_path: Path, lee_model) -> None:
     assert ours.total.questions == 1
     with pytest.raises(InputError, match="not found"):
         evaluate_analogies(lee_model.kv, tmp_path / "nope.txt")
-    with pytest.raises(OptionError, match="--restrict-vocab"):
+    with pytest.raises(ParameterError, match=r"^restrict_vocab:"):
         evaluate_analogies(lee_model.kv, bad, restrict_vocab=0)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedlab.errors import OptionError, UnknownWordError
+from embedlab.errors import ParameterError, UnknownWordError
 from embedlab.words import neighbor_map, plot_neighbors
 
 
@@ -37,11 +37,11 @@ def test_png_and_tsne(tmp_path: Path, lee_model) -> None:
 
 
 def test_plot_errors(tmp_path: Path, lee_model) -> None:
-    with pytest.raises(OptionError, match="--method"):
+    with pytest.raises(ParameterError, match=r"^method:"):
         plot_neighbors(lee_model.kv, "police", method="mds", out=tmp_path / "x.html")  # type: ignore[arg-type]
-    with pytest.raises(OptionError, match="--output"):
+    with pytest.raises(ParameterError, match=r"^out:"):
         plot_neighbors(lee_model.kv, "police", method="pca", neighbors=5, out=tmp_path / "x.pdf")
-    with pytest.raises(OptionError, match="--neighbors"):
+    with pytest.raises(ParameterError, match=r"^neighbors:"):
         plot_neighbors(lee_model.kv, "police", neighbors=1, out=tmp_path / "x.html")
     with pytest.raises(UnknownWordError):
         plot_neighbors(lee_model.kv, "zzzqqq", out=tmp_path / "x.html")

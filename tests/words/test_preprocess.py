@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from embedlab.words import Preprocessor, load_stopwords, split_sentences
 from testsupport import shared_path
 
@@ -69,11 +69,11 @@ def test_nltk_brown_sentences_tokenise_like_the_corpus() -> None:
 
 
 def test_bad_options() -> None:
-    with pytest.raises(OptionError, match="--stopwords"):
+    with pytest.raises(ParameterError, match=r"^stopwords:"):
         Preprocessor(stopwords="klingon")
     with pytest.raises(InputError, match="stop-word file not found"):
         Preprocessor(stopwords="missing/stop.txt")
-    with pytest.raises(OptionError, match="--min-len"):
+    with pytest.raises(ParameterError, match=r"^min_len:"):
         Preprocessor(min_len=0)
-    with pytest.raises(OptionError, match="--max-len"):
+    with pytest.raises(ParameterError, match=r"^max_len:"):
         Preprocessor(min_len=5, max_len=2)

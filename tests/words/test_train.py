@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedlab.errors import InputError, OptionError
-from embedlab.words import Corpus, Preprocessor, TrainOptions, load_vectors, similar, train_vectors
+from embedlab.errors import InputError, ParameterError
+from embedlab.utils.atomic import OutputPathError
+from embedlab.words import Corpus, Preprocessor, TrainOptions, WordsRecipe, load_vectors, similar, train_vectors
 
 
 def test_neighbours_of_a_frequent_word_are_sensible(lee_model) -> None:
@@ -23,8 +24,10 @@ def test_neighbours_of_a_frequent_word_are_sensible(lee_model) -> None:
 def test_output_folder_and_run_json(lee_model) -> None:
     folder = lee_model.path
     names = {p.name for p in folder.iterdir()}
-    assert {"vectors.kv", "vectors.txt", "vectors.bin", "vocab.tsv", "run.json"} <= names
-    assert not any(n.endswith(".tmp") or n == "tokens.txt" for n in names)
+    # The shape of a sentence-model run: recipe, metrics, card; the vectors in formats that hold no code.
+    expected = {"vectors.npy", "vocab.tsv", "vectors.json", "vectors.txt", "vectors.bin", "run.json"}
+    assert expected | {"recipe.toml", "metrics.json", "README.md"} <= names
+    assert not any(n.endswith((".tmp", ".kv", ".model")) or n == "tokens.txt" for n in names)
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert run["vocab_size"] == lee_model.vocab_size == len(lee_model.kv)
     assert run["corpus"]["documents"] == 300
@@ -95,21 +98,71 @@ def test_min_count_too_high(tmp_path: Path, lee_corpus: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "option"),
+    ("kwargs", "param"),
     [
-        ({"algorithm": "glove"}, "--algorithm"),
-        ({"dim": 0}, "--dim"),
-        ({"window": 0}, "--window"),
-        ({"epochs": 0}, "--epochs"),
-        ({"negative": 0}, "--negative"),
-        ({"sample": 2.0}, "--sample"),
-        ({"workers": 0}, "--workers"),
-        ({"export": ("csv",)}, "--export"),
+        ({"algorithm": "glove"}, "algorithm"),
+        ({"dim": 0}, "dim"),
+        ({"window": 0}, "window"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": "many"}, "epochs"),
+        ({"dim": 10.5}, "dim"),
+        ({"negative": 0}, "negative"),
+        ({"sample": 2.0}, "sample"),
+        ({"alpha": float("nan")}, "alpha"),
+        ({"workers": 0}, "workers"),
+        ({"export": ("csv",)}, "export"),
     ],
 )
-def test_bad_training_options(kwargs: dict, option: str) -> None:
-    with pytest.raises(OptionError, match=option):
+def test_bad_training_options(kwargs: dict, param: str) -> None:
+    with pytest.raises(ParameterError) as info:
         TrainOptions(**kwargs).validate()
+    assert info.value.param == param
+
+
+def test_recipe_card_and_metrics_describe_the_run(lee_model, lee_corpus: Path) -> None:
+    folder = lee_model.path
+    recipe = WordsRecipe.load(folder / "recipe.toml")
+    assert recipe.corpus == [str(lee_corpus)]
+    assert recipe.train.dim == 32 and recipe.train.epochs == 10 and recipe.train.seed == 42
+    assert recipe.train.algorithm == "skipgram" and recipe.preprocess["stopwords"] == "gensim"
+    assert WordsRecipe.from_toml(recipe.to_toml()) == recipe  # it reads back what it wrote
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["vocab_size"] == lee_model.vocab_size and metrics["corpus"]["documents"] == 300
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "skipgram, 32 dimensions" in card and f"{lee_model.vocab_size:,} words" in card
+
+
+def test_bad_recipe_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError) as info:
+        WordsRecipe.from_toml('[corpus]\nsources = ["a.txt"]\n[train]\nepochs = "many"\n')
+    assert info.value.param == "epochs"
+    with pytest.raises(ParameterError, match=r"train\.epoch: unknown key"):
+        WordsRecipe.from_toml('[corpus]\nsources = ["a.txt"]\n[train]\nepoch = 3\n')
+    with pytest.raises(InputError, match="not valid TOML"):
+        WordsRecipe.from_toml("[corpus\n")
+
+
+def test_output_path_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "mydata"
+    data.mkdir()
+    corpus = data / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\n" * 10, encoding="utf-8")
+    (data / "notes.txt").write_text("keep", encoding="utf-8")
+    options = TrainOptions(min_count=1, workers=1, dim=8, epochs=1)
+    with pytest.raises(OutputPathError, match="holds the input"):
+        train_vectors(corpus, data, options, progress=False)
+    monkeypatch.chdir(data)
+    with pytest.raises(OutputPathError, match=r"holds the input|current folder"):
+        train_vectors(corpus, ".", options, progress=False)
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(OutputPathError, match="not an embedlab word-vectors output"):
+        train_vectors(corpus, other, options, progress=False)
+    assert sorted(p.name for p in data.iterdir()) == ["corpus.txt", "notes.txt"]
+    assert (other / "notes.txt").read_text(encoding="utf-8") == "keep"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 @pytest.mark.slow

@@ -18,11 +18,14 @@ def test_glove_alias_loads_400k_words(glove) -> None:
 def test_trained_folder_and_every_export_agree(lee_model) -> None:
     folder = lee_model.path
     kv = load_vectors(folder)
-    for name, fmt in (("vectors.kv", "kv"), ("vectors.txt", "word2vec-text"), ("vectors.bin", "word2vec-binary")):
+    assert detect_format(folder) == "npy"
+    assert kv.index_to_key == lee_model.kv.index_to_key
+    assert np.array_equal(kv.vectors, lee_model.kv.vectors)  # .npy is exact
+    for name, fmt in (("vectors.txt", "word2vec-text"), ("vectors.bin", "word2vec-binary")):
         assert detect_format(folder / name) == fmt
         other = load_vectors(folder / name)
         assert other.index_to_key == kv.index_to_key
-        # word2vec text keeps ~7 significant digits; binary and .kv are exact.
+        # word2vec text keeps ~7 significant digits; binary is exact.
         np.testing.assert_allclose(other.vectors, kv.vectors, rtol=1e-5, atol=1e-6)
 
 
@@ -77,3 +80,15 @@ def test_sentence_model_is_not_word_vectors(minilm_path: str) -> None:
 def test_unknown_model_name() -> None:
     with pytest.raises(ModelNotFoundError, match="available offline"):
         load_vectors("no-such-vectors")
+
+
+def test_fasttext_round_trip_keeps_subword_vectors(tmp_path: Path, gensim_test_data: Path) -> None:
+    from embedlab.words import save_vectors
+
+    kv = load_vectors(gensim_test_data / "lee_fasttext_new.bin")
+    save_vectors(kv, tmp_path)
+    again = load_vectors(tmp_path)
+    assert again.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(again.vectors, kv.vectors)
+    for word in ("notaword", "policeman", kv.index_to_key[5]):  # unseen words come from the n-gram table
+        np.testing.assert_allclose(again[word], kv[word], rtol=1e-6)

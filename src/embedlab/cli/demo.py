@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 import typer
+
+from embedlab.demo import PARTS
+
+# The parts as a choice Typer validates and lists in the help (the names live once, in embedlab.demo.PARTS).
+DemoPart = Enum("DemoPart", {p: p for p in PARTS}, type=str)  # type: ignore[misc]
 
 
 def register(app: typer.Typer) -> None:
@@ -12,19 +18,13 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    out: Path = typer.Option(
-        Path("demo-output"), "-o", "--out", help="Folder for the demo's models, plots and indexes."
-    ),
-    part: list[str] = typer.Option(None, "--part", help="Run only these parts (words, sentence, retrieval)."),
+    out: Path = typer.Option(Path("demo-output"), "-o", "--output", help="Folder for the demo's models and plots."),
+    part: list[DemoPart] = typer.Option(None, "--part", help="Run only this part (repeat for several)."),  # type: ignore[valid-type]
     quick: bool = typer.Option(False, "--quick", help="Smaller, faster versions of each part."),
 ) -> None:
     """Train, query, evaluate and plot on bundled data: the guided tour of embedlab."""
-    from embedlab.demo import PARTS, run_demo
-    from embedlab.errors import OptionError
+    from embedlab.demo import run_demo
     from embedlab.utils.console import console
 
-    parts = tuple(part) if part else PARTS
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown:
-        raise OptionError("--part", f"unknown part {unknown[0]!r}; choose from {', '.join(PARTS)}")
+    parts = tuple(dict.fromkeys(p.value for p in part)) if part else PARTS
     run_demo(out, parts=parts, quick=quick, console=console)

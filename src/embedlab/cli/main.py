@@ -12,19 +12,26 @@ import traceback
 
 import typer
 
+try:  # typer 0.29+ carries its own copy of click; its usage errors are that copy's classes
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer on the click package
+    from click import exceptions as click_exceptions
+
 from embedlab import __version__
 from embedlab.cli import data, demo, evaluate, explore, index, models, rerank, serve, train, words
 from embedlab.cli.flags import cli_message
 from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.utils.console import err_console
+from embedlab.utils.progress import quiet_libraries
 
 app = typer.Typer(
     name="embedlab",
     help="From raw text to a trained, measured text-embedding model and a retrieval pipeline built on it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    # Markdown, not rich markup: help texts show defaults and examples in [brackets] that rich would swallow as tags.
-    rich_markup_mode="markdown",
+    # Plain help (click's layout): it reads at 80 columns, where rich's table squeezed every help text into a narrow
+    # column and showed a type such as <bool> after each flag; [brackets] in help texts are shown as written.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -60,10 +67,25 @@ def run(argv: list[str] | None = None) -> None:
         args.remove("--debug")
         os.environ["EMBEDLAB_DEBUG"] = "1"
     debug = os.environ.get("EMBEDLAB_DEBUG", "") not in ("", "0")
+    quiet_libraries()
     try:
-        app(args=args, prog_name="embedlab")
+        # standalone_mode=False: click's usage errors come back here to be told in one line, like ours.
+        code = app(args=args, prog_name="embedlab", standalone_mode=False)
     except SystemExit:
         raise
+    except typer.Abort:
+        err_console.print("[red]interrupted[/red]")
+        sys.exit(130)
+    except click_exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a command group called bare: its help, as before
+        sys.exit(exc.exit_code)
+    except click_exceptions.ClickException as exc:
+        if debug:
+            traceback.print_exc()
+        err_console.print(
+            f"[bold red]error:[/bold red] {_click_line(exc)}", markup=True, highlight=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/red]")
         sys.exit(130)
@@ -77,6 +99,24 @@ def run(argv: list[str] | None = None) -> None:
             message = str(exc) if isinstance(exc, EmbedlabError) else _os_error_line(exc)
         err_console.print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(code)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def _click_line(exc: click_exceptions.ClickException) -> str:
+    """click's usage error as one line: ``option --algorithm: 'glove' is not one of ...`` and where to find help."""
+    message = exc.format_message().replace("Value error, ", "")
+    param = getattr(exc, "param", None)
+    bad_value = isinstance(exc, click_exceptions.BadParameter) and not isinstance(
+        exc, click_exceptions.MissingParameter
+    )
+    if bad_value and param is not None:
+        names = [o for o in param.opts if o.startswith("--")] or list(param.opts)
+        where = f"option {names[0]}" if param.param_type_name == "option" else f"argument {param.name.upper()}"
+        message = f"{where}: {exc.message.replace('Value error, ', '')}"
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see {ctx.command_path} -h)" if ctx is not None else ""
+    return " ".join(message.split()) + hint
 
 
 def _os_error_line(exc: OSError) -> str:

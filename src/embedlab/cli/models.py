@@ -36,3 +36,10 @@ def resolve(name: str = typer.Argument(..., help="A folder, file, alias or Huggi
 
     r = resolve_model(name)
     console.print(f"{r.name} -> {r.path} [dim]({r.kind}, {r.source})[/dim]")
+    if r.kind in ("sentence-transformers", "transformer"):
+        from embedlab.utils.pickle_guard import pickled_weights
+
+        pickled = pickled_weights(r.path)
+        if pickled:
+            # Say it here, before a command refuses the model: these files can run code when loaded.
+            console.print(f"[yellow]weights only as PyTorch pickles ({pickled[0].name}): loading needs --trust-pickle")

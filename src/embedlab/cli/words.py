@@ -3,16 +3,62 @@
 from __future__ import annotations
 
 import json
+from dataclasses import MISSING, fields
+from enum import Enum
 from pathlib import Path
+from typing import Any, get_args
 
 import typer
 
-from embedlab.errors import OptionError
+from embedlab.errors import EmbedlabError, OptionError, ParameterError
+from embedlab.utils.pickle_guard import TRUST_PICKLE_HELP
+from embedlab.words.corpus import SourceFormat
+from embedlab.words.options import (
+    ANALOGY_TOPN,
+    DEFAULT_METHOD,
+    METHODS,
+    PLOT_NEIGHBORS,
+    RESTRICT_VOCAB,
+    SIMILAR_TOPN,
+    Algorithm,
+    TrainOptions,
+)
+from embedlab.words.preprocess import Preprocessor
 
 words_app = typer.Typer(
     help="Static word embeddings: preprocess, train word2vec/FastText, query, evaluate, plot.",
     no_args_is_help=True,
 )
+
+# Choices as Enums that Typer validates and lists in the help; the values come from the library, once.
+CorpusFormat = Enum("CorpusFormat", {v: v for v in get_args(SourceFormat)}, type=str)  # type: ignore[misc]
+Projection = Enum("Projection", {v: v for v in METHODS}, type=str)  # type: ignore[misc]
+
+
+class Export(str, Enum):
+    """word2vec files written beside vectors.npy."""
+
+    both = "both"
+    text = "text"
+    binary = "binary"
+    none = "none"
+
+
+_EXPORTS = {Export.both: ("text", "binary"), Export.text: ("text",), Export.binary: ("binary",), Export.none: ()}
+
+
+def _default(cls: type, name: str) -> Any:
+    """A dataclass field's default: the CLI shows and uses the library's defaults, stated once there."""
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+
+
+def _t(name: str) -> Any:
+    return _default(TrainOptions, name)
+
+
+def _p(name: str) -> Any:
+    return _default(Preprocessor, name)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,12 +72,12 @@ def _echo_json(obj: object) -> None:
 
 # Preprocessing and corpus options shared by `train` and `preprocess`.
 _STOPWORDS_HELP = "Stop words: auto (NLTK's if installed, else gensim's), gensim, sklearn, nltk, none, or a file."
+_MODEL_HELP = "Word vectors: folder, word2vec/GloVe file, or glove-6B-50d."
+_CORPUS_HELP = "Text files, folders, globs, .gz/.bz2, JSONL or Wikipedia dumps."
 
 
 def _preprocessor(stopwords, ascii_only, keep_digits, lowercase, strip_links, strip_special, sentences, min_len,
                   max_len):  # fmt: skip
-    from embedlab.words import Preprocessor
-
     return Preprocessor(
         lowercase=lowercase,
         strip_links=strip_links,
@@ -47,115 +93,158 @@ def _preprocessor(stopwords, ascii_only, keep_digits, lowercase, strip_links, st
 
 @words_app.command("train")
 def train(
-    corpus: list[str] = typer.Argument(..., help="Text files, folders, globs, .gz/.bz2, JSONL or Wikipedia dumps."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output folder (vectors.kv, .txt, .bin, vocab.tsv, run.json)."),
-    algorithm: str = typer.Option("skipgram", "--algorithm", "-a", help="skipgram, cbow, fasttext, fasttext-cbow."),
-    dim: int = typer.Option(100, "--dim", "-d", help="Vector size."),
-    window: int = typer.Option(5, "--window", "-w", help="Context window."),
-    min_count: int = typer.Option(5, "--min-count", help="Ignore words rarer than this."),
-    epochs: int = typer.Option(5, "--epochs", "-e", help="Passes over the corpus."),
-    negative: int = typer.Option(5, "--negative", help="Negative samples (0 with --hs)."),
-    hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax."),
-    sample: float = typer.Option(1e-3, "--sample", help="Down-sampling threshold of frequent words."),
-    alpha: float = typer.Option(0.025, "--alpha", help="Initial learning rate."),
-    workers: int | None = typer.Option(None, "--workers", help="Threads [CPU cores]; 1 = bit-for-bit reproducible."),
-    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    ctx: typer.Context,
+    corpus: list[str] = typer.Argument(
+        None, metavar="CORPUS...", help=_CORPUS_HELP + " Not needed with --recipe.", show_default=False
+    ),
+    out: Path = typer.Option(..., "-o", "--output", help="Output folder: new, empty, or an earlier words run."),
+    recipe: Path | None = typer.Option(None, "--recipe", help="Repeat a run: its recipe.toml (flags given override)."),
+    algorithm: Algorithm = typer.Option(_t("algorithm"), "--algorithm", "-a", help="Training algorithm."),
+    dim: int = typer.Option(_t("dim"), "--dim", "-d", help="Vector size."),
+    window: int = typer.Option(_t("window"), "--window", "-w", help="Context window."),
+    min_count: int = typer.Option(_t("min_count"), "--min-count", help="Ignore words rarer than this."),
+    epochs: int = typer.Option(_t("epochs"), "--epochs", "-e", help="Passes over the corpus."),
+    negative: int = typer.Option(_t("negative"), "--negative", help="Negative samples (0 with --hs)."),
+    hs: bool = typer.Option(_t("hs"), "--hs", help="Hierarchical softmax."),
+    sample: float = typer.Option(_t("sample"), "--sample", help="Down-sampling threshold of frequent words."),
+    alpha: float = typer.Option(_t("alpha"), "--alpha", help="Initial learning rate."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Threads [CPU cores, at most 8]; 1 = bit-for-bit reproducible.", show_default=False
+    ),
+    seed: int = typer.Option(_t("seed"), "--seed", help="Random seed."),
     max_vocab: int | None = typer.Option(None, "--max-vocab", help="Keep at most this many words."),
-    min_n: int = typer.Option(3, "--min-n", help="FastText: shortest character n-gram."),
-    max_n: int = typer.Option(6, "--max-n", help="FastText: longest character n-gram."),
-    buckets: int = typer.Option(2_000_000, "--buckets", help="FastText: n-gram hash buckets."),
-    export: str = typer.Option("text,binary", "--export", help="word2vec exports: text, binary, both, none."),
-    save_model: bool = typer.Option(False, "--save-model", help="Also save the full gensim model."),
+    min_n: int = typer.Option(_t("min_n"), "--min-n", help="FastText: shortest character n-gram."),
+    max_n: int = typer.Option(_t("max_n"), "--max-n", help="FastText: longest character n-gram."),
+    buckets: int = typer.Option(_t("buckets"), "--buckets", help="FastText: n-gram hash buckets."),
+    export: Export = typer.Option(Export.both, "--export", help="word2vec files beside vectors.npy."),
+    save_model: bool = typer.Option(_t("save_model"), "--save-model", help="Also save the gensim model (a pickle)."),
     text_field: str | None = typer.Option(None, "--text-field", help="JSONL field with the text (a.b for nested)."),
-    fmt: str = typer.Option("auto", "--format", help="Corpus format: auto, text, jsonl, wiki."),
+    fmt: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),  # type: ignore[valid-type]
     limit: int | None = typer.Option(None, "--limit", help="Read at most this many documents."),
-    stopwords: str = typer.Option("auto", "--stopwords", help=_STOPWORDS_HELP),
-    ascii_only: bool = typer.Option(False, "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ] cleaning)."),
-    keep_digits: bool = typer.Option(False, "--keep-digits", help="Keep digits in tokens."),
-    lowercase: bool = typer.Option(True, "--lowercase/--no-lowercase", help="Lowercase the text."),
-    strip_links: bool = typer.Option(True, "--strip-links/--keep-links", help="Remove URLs, e-mails, HTML tags."),
-    strip_special: bool = typer.Option(True, "--strip-special/--keep-special", help="Keep only letters."),
-    sentences: bool = typer.Option(True, "--sentences/--no-sentences", help="Split documents into sentences."),
-    min_len: int = typer.Option(1, "--min-len", help="Drop shorter tokens."),
-    max_len: int = typer.Option(50, "--max-len", help="Drop longer tokens."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    stopwords: str = typer.Option(_p("stopwords"), "--stopwords", help=_STOPWORDS_HELP),
+    ascii_only: bool = typer.Option(_p("ascii_only"), "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ])."),
+    keep_digits: bool = typer.Option(_p("keep_digits"), "--keep-digits", help="Keep digits in tokens."),
+    lowercase: bool = typer.Option(_p("lowercase"), "--lowercase/--no-lowercase", help="Lowercase the text."),
+    strip_links: bool = typer.Option(_p("strip_links"), "--strip-links/--keep-links", help="Remove URLs, HTML."),
+    strip_special: bool = typer.Option(_p("strip_special"), "--strip-special/--keep-special", help="Only letters."),
+    sentences: bool = typer.Option(_p("split_sentences"), "--sentences/--no-sentences", help="Split sentences."),
+    min_len: int = typer.Option(_p("min_len"), "--min-len", help="Drop shorter tokens."),
+    max_len: int = typer.Option(_p("max_len"), "--max-len", help="Drop longer tokens."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print run.json instead of a table."),
 ) -> None:
-    """Train word2vec (skip-gram, CBOW) or FastText vectors on a corpus; shows words/second while training."""
-    from rich.table import Table
+    """Train word2vec (skip-gram, CBOW) or FastText vectors on a corpus; shows words/second while training.
 
-    from embedlab.utils.console import console
-    from embedlab.words import Corpus, TrainOptions, train_vectors
-    from embedlab.words.train import default_workers
+    The output folder gets vectors.npy + vocab.tsv (no pickles), vectors.txt/.bin (word2vec), recipe.toml,
+    metrics.json, README.md and run.json. An existing folder that is not an earlier words run is refused.
+    """
+    from embedlab.words import Corpus, train_vectors
+    from embedlab.words.recipe import WordsRecipe
 
-    exports = {"both": ("text", "binary"), "none": ()}.get(export)
-    if exports is None:
-        exports = tuple(e.strip() for e in export.split(",") if e.strip())
+    given = {k for k in ctx.params if getattr(ctx.get_parameter_source(k), "name", "") == "COMMANDLINE"}
     options = TrainOptions(
-        algorithm=algorithm,  # type: ignore[arg-type]
-        dim=dim,
-        window=window,
-        min_count=min_count,
-        epochs=epochs,
-        negative=negative,
-        hs=hs,
-        sample=sample,
-        alpha=alpha,
-        workers=workers if workers is not None else default_workers(),
-        seed=seed,
-        max_vocab=max_vocab,
-        min_n=min_n,
-        max_n=max_n,
-        buckets=buckets,
-        export=exports,  # type: ignore[arg-type]
+        algorithm=algorithm, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative, hs=hs,
+        sample=sample, alpha=alpha, workers=workers if workers is not None else _t("workers"), seed=seed,
+        max_vocab=max_vocab, min_n=min_n, max_n=max_n, buckets=buckets, export=_EXPORTS[export],
         save_model=save_model,
+    )  # fmt: skip
+    prep_args = (
+        stopwords,
+        ascii_only,
+        keep_digits,
+        lowercase,
+        strip_links,
+        strip_special,
+        sentences,
+        min_len,
+        max_len,
     )
-    options.validate()
-    prep = _preprocessor(
-        stopwords, ascii_only, keep_digits, lowercase, strip_links, strip_special, sentences, min_len, max_len
-    )
-    source = Corpus(corpus, format=fmt, text_field=text_field, limit=limit)  # type: ignore[arg-type]
+    if recipe is not None:
+        base = WordsRecipe.load(recipe)
+        _override(base, options, given)
+        source = Corpus(
+            corpus or base.corpus,
+            format=str(fmt.value) if "fmt" in given else base.corpus_format,  # type: ignore[arg-type]
+            text_field=text_field if "text_field" in given else base.text_field,
+            limit=limit if "limit" in given else base.limit,
+        )
+        prep = Preprocessor(**(base.preprocess | _prep_overrides(prep_args, given)))
+        options = base.train
+    else:
+        if not corpus:
+            raise EmbedlabError("argument CORPUS: give the corpus files (or --recipe)")
+        options.validate()
+        prep = _preprocessor(*prep_args)
+        source = Corpus(corpus, format=str(fmt.value), text_field=text_field, limit=limit)  # type: ignore[arg-type]
     result = train_vectors(source, out, options, preprocessor=prep, progress=not quiet)
     if as_json:
         _echo_json(result.run)
-        return
-    table = Table(title=f"Trained {algorithm} vectors -> {out}", show_header=False)
+    else:
+        _print_run(result, out, options, prep)
+
+
+_PREP_FLAGS = ("stopwords", "ascii_only", "keep_digits", "lowercase", "strip_links", "strip_special", "sentences",
+               "min_len", "max_len")  # fmt: skip
+
+
+def _prep_overrides(values: tuple, given: set[str]) -> dict[str, Any]:
+    named = dict(zip(_PREP_FLAGS, values, strict=True))
+    out = {k: v for k, v in named.items() if k in given and k != "sentences"}
+    if "sentences" in given:
+        out["split_sentences"] = named["sentences"]
+    return out
+
+
+def _override(base, options: TrainOptions, given: set[str]) -> None:
+    """Flags typed on the command line win over the recipe's values."""
+    for f in fields(TrainOptions):
+        if f.name in given:
+            setattr(base.train, f.name, getattr(options, f.name))
+    base.train.validate()
+
+
+def _print_run(result, out: Path, options: TrainOptions, prep: Preprocessor) -> None:
+    from rich.table import Table
+
+    from embedlab.utils.console import console
+
+    table = Table(title=f"Trained {options.algorithm} vectors -> {out}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     s = result.stats
     table.add_row("documents / sentences", f"{s.documents:,} / {s.sentences:,}")
     table.add_row("tokens", f"{s.tokens:,}")
-    table.add_row("vocabulary", f"{result.vocab_size:,} words (min count {min_count})")
-    table.add_row("vectors", f"{dim} dimensions, {options.epochs} epochs, {options.workers} workers")
+    table.add_row("vocabulary", f"{result.vocab_size:,} words (min count {options.min_count})")
+    table.add_row("vectors", f"{options.dim} dimensions, {options.epochs} epochs, {options.workers} workers")
     table.add_row("stop words", prep.stopword_list)
     table.add_row("preprocess", f"{s.seconds:.1f} s")
     rate = result.run.get("words_per_second") or 0
     table.add_row("train", f"{result.train_seconds:.1f} s ({rate:,.0f} words/s)")
-    table.add_row("files", ", ".join(sorted(p.name for p in Path(out).iterdir())))
+    table.add_row("files", ", ".join(sorted(p.name for p in Path(out).iterdir() if not p.name.startswith("."))))
     console.print(table)
 
 
 @words_app.command("preprocess")
 def preprocess(
-    corpus: list[str] = typer.Argument(..., help="Text files, folders, globs, .gz/.bz2, JSONL or Wikipedia dumps."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Token file (one sentence per line) [stdout]."),
+    corpus: list[str] = typer.Argument(..., metavar="CORPUS...", help=_CORPUS_HELP),
+    out: Path | None = typer.Option(None, "-o", "--output", help="Token file, one sentence a line [stdout]."),
     text_field: str | None = typer.Option(None, "--text-field", help="JSONL field with the text (a.b for nested)."),
-    fmt: str = typer.Option("auto", "--format", help="Corpus format: auto, text, jsonl, wiki."),
+    fmt: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),  # type: ignore[valid-type]
     limit: int | None = typer.Option(None, "--limit", help="Read at most this many documents."),
-    stopwords: str = typer.Option("auto", "--stopwords", help=_STOPWORDS_HELP),
-    ascii_only: bool = typer.Option(False, "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ] cleaning)."),
-    keep_digits: bool = typer.Option(False, "--keep-digits", help="Keep digits in tokens."),
-    lowercase: bool = typer.Option(True, "--lowercase/--no-lowercase", help="Lowercase the text."),
-    strip_links: bool = typer.Option(True, "--strip-links/--keep-links", help="Remove URLs, e-mails, HTML tags."),
-    strip_special: bool = typer.Option(True, "--strip-special/--keep-special", help="Keep only letters."),
-    sentences: bool = typer.Option(True, "--sentences/--no-sentences", help="Split documents into sentences."),
-    min_len: int = typer.Option(1, "--min-len", help="Drop shorter tokens."),
-    max_len: int = typer.Option(50, "--max-len", help="Drop longer tokens."),
+    stopwords: str = typer.Option(_p("stopwords"), "--stopwords", help=_STOPWORDS_HELP),
+    ascii_only: bool = typer.Option(_p("ascii_only"), "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ])."),
+    keep_digits: bool = typer.Option(_p("keep_digits"), "--keep-digits", help="Keep digits in tokens."),
+    lowercase: bool = typer.Option(_p("lowercase"), "--lowercase/--no-lowercase", help="Lowercase the text."),
+    strip_links: bool = typer.Option(_p("strip_links"), "--strip-links/--keep-links", help="Remove URLs, HTML."),
+    strip_special: bool = typer.Option(_p("strip_special"), "--strip-special/--keep-special", help="Only letters."),
+    sentences: bool = typer.Option(_p("split_sentences"), "--sentences/--no-sentences", help="Split sentences."),
+    min_len: int = typer.Option(_p("min_len"), "--min-len", help="Drop shorter tokens."),
+    max_len: int = typer.Option(_p("max_len"), "--max-len", help="Drop longer tokens."),
 ) -> None:
     """Clean and tokenise a corpus into one sentence per line (gensim's LineSentence format)."""
     import sys
 
-    from embedlab.utils.atomic import atomic_path
+    from embedlab.utils.atomic import OutputPathError, atomic_path
     from embedlab.utils.console import err_console
     from embedlab.words import Corpus
     from embedlab.words.train import write_token_file
@@ -163,12 +252,15 @@ def preprocess(
     prep = _preprocessor(
         stopwords, ascii_only, keep_digits, lowercase, strip_links, strip_special, sentences, min_len, max_len
     )
-    source = Corpus(corpus, format=fmt, text_field=text_field, limit=limit)  # type: ignore[arg-type]
+    source = Corpus(corpus, format=str(fmt.value), text_field=text_field, limit=limit)  # type: ignore[arg-type]
     if out is None:
         for doc in source:
             for sent in prep.sentences(doc):
                 sys.stdout.write(" ".join(sent) + "\n")
         return
+    if out.resolve() in {Path(f).resolve() for f in source.files}:
+        # The token file would replace the corpus it is made from.
+        raise OutputPathError(out, "is one of the corpus files; choose another output file (nothing was changed)")
     with atomic_path(out) as tmp:
         stats = write_token_file(source, prep, tmp)
     err_console.print(
@@ -179,10 +271,11 @@ def preprocess(
 
 @words_app.command("similar")
 def similar(
-    model: str = typer.Argument(..., help="Word vectors: folder, .kv, word2vec/GloVe file, or glove-6B-50d."),
+    model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The query word."),
-    topn: int = typer.Option(10, "--topn", "-n", help="How many neighbours."),
+    topn: int = typer.Option(SIMILAR_TOPN, "-k", "--top-k", "--topn", help="How many neighbours."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
     """Nearest neighbours of a word by cosine similarity."""
     from rich.table import Table
@@ -190,7 +283,7 @@ def similar(
     from embedlab.utils.console import console
     from embedlab.words import similar as _similar
 
-    result = _similar(model, word, topn=topn)
+    result = _similar(model, word, topn=topn, trust_pickle=trust_pickle)
     if as_json:
         _echo_json({"word": word, "neighbors": [{"word": w, "similarity": s} for w, s in result]})
         return
@@ -221,17 +314,33 @@ def _parse_analogy(tokens: list[str]) -> tuple[list[str], list[str]]:
             else:
                 target.append(t)
         return positive, negative
-    sign = +1
+    return _parse_expression(tokens)
+
+
+_EXPRESSION = "argument WORDS"
+
+
+def _parse_expression(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """``A - C + B``: each operator is followed by one word; a word with no operator before it is added."""
+    positive: list[str] = []
+    negative: list[str] = []
+    pending: str | None = None  # the operator waiting for its word
     for t in " ".join(tokens).replace("+", " + ").replace(" - ", " - ").split():
-        if t == "+":
-            sign = +1
-        elif t == "-":
-            sign = -1
+        if t in ("+", "-"):
+            if pending is not None:
+                raise EmbedlabError(
+                    f"{_EXPRESSION}: expected a word after {pending!r}, got {t!r} (e.g. king - man + woman)"
+                )
+            pending = t
         elif t.startswith("--"):
             raise OptionError(t, "no such option (see embedlab words analogy --help)")
         else:
-            (positive if sign > 0 else negative).append(t)
-            sign = +1
+            (negative if pending == "-" else positive).append(t)
+            pending = None
+    if pending is not None:
+        raise EmbedlabError(f"{_EXPRESSION}: expected a word after the last {pending!r} (e.g. king - man + woman)")
+    if not positive:
+        raise EmbedlabError(f"{_EXPRESSION}: give at least one word to add (e.g. king - man + woman)")
     return positive, negative
 
 
@@ -240,12 +349,13 @@ def _parse_analogy(tokens: list[str]) -> tuple[list[str], list[str]]:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": False},
 )
 def analogy(
-    model: str = typer.Argument(..., help="Word vectors: folder, .kv, word2vec/GloVe file, or glove-6B-50d."),
+    model: str = typer.Argument(..., help=_MODEL_HELP),
     words: list[str] = typer.Argument(
         ..., metavar="--positive A B --negative C | A - C + B", help="Words to add and subtract."
     ),
-    topn: int = typer.Option(5, "--topn", "-n", help="How many answers."),
+    topn: int = typer.Option(ANALOGY_TOPN, "-k", "--top-k", "--topn", help="How many answers."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
     """Vector arithmetic: words nearest to the sum of --positive minus --negative words.
 
@@ -258,7 +368,7 @@ def analogy(
     from embedlab.words import analogy as _analogy
 
     positive, negative = _parse_analogy(words)
-    result = _analogy(model, positive, negative, topn=topn)
+    result = _analogy(model, positive, negative, topn=topn, trust_pickle=trust_pickle)
     if as_json:
         _echo_json(
             {"positive": positive, "negative": negative, "answers": [{"word": w, "similarity": s} for w, s in result]}
@@ -276,15 +386,16 @@ def analogy(
 
 @words_app.command("vector")
 def vector(
-    model: str = typer.Argument(..., help="Word vectors: folder, .kv, word2vec/GloVe file, or glove-6B-50d."),
+    model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The word."),
     norm: bool = typer.Option(False, "--norm", help="Unit-length vector."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
     """Print a word's vector (space-separated, or JSON)."""
     from embedlab.words import vector as _vector
 
-    vec = _vector(model, word, norm=norm)
+    vec = _vector(model, word, norm=norm, trust_pickle=trust_pickle)
     if as_json:
         _echo_json({"word": word, "dim": int(vec.shape[0]), "vector": [float(x) for x in vec]})
     else:
@@ -293,20 +404,24 @@ def vector(
 
 @words_app.command("eval")
 def eval_command(
-    model: str = typer.Argument(..., help="Word vectors: folder, .kv, word2vec/GloVe file, or glove-6B-50d."),
+    model: str = typer.Argument(..., help=_MODEL_HELP),
     analogies: list[str] = typer.Option(
         None, "--analogies", help="Analogy files (': section' + 4 words a line) [questions-words.txt]."
     ),
     pairs: list[str] = typer.Option(
         None, "--pairs", help="Word-pair files (word1<TAB>word2<TAB>score) [wordsim353.tsv, simlex999.txt]."
     ),
-    restrict_vocab: int = typer.Option(300000, "--restrict-vocab", help="Only the N most frequent words count."),
+    restrict_vocab: int = typer.Option(
+        RESTRICT_VOCAB, "--restrict-vocab", help="Only the N most frequent words count."
+    ),
     case_sensitive: bool = typer.Option(False, "--case-sensitive", help="Compare words as written (not case-folded)."),
     dummy4unknown: bool = typer.Option(False, "--dummy4unknown", help="Score OOV questions as wrong, not skipped."),
     lenient: bool = typer.Option(False, "--lenient", help="Skip malformed lines (as gensim) instead of failing."),
     sections: bool = typer.Option(True, "--sections/--no-sections", help="Show per-section analogy accuracy."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Also write the JSON report to this file."),
+    out: Path | None = typer.Option(None, "-o", "--output", help="Also write the JSON report to this file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
     """Analogy accuracy (per section, with OOV rates) and Spearman on word-similarity sets, equal to gensim's."""
     from rich.table import Table
@@ -324,6 +439,8 @@ def eval_command(
         case_insensitive=not case_sensitive,
         dummy4unknown=dummy4unknown,
         strict=not lenient,
+        trust_pickle=trust_pickle,
+        progress=not quiet,
     )
     data = report.to_dict()
     if out is not None:
@@ -362,17 +479,26 @@ def eval_command(
 
 @words_app.command("plot")
 def plot(
-    model: str = typer.Argument(..., help="Word vectors: folder, .kv, word2vec/GloVe file, or glove-6B-50d."),
+    model: str = typer.Argument(..., help=_MODEL_HELP),
     word: str = typer.Argument(..., help="The target word."),
-    neighbors: int = typer.Option(100, "--neighbors", "-k", help="How many nearest neighbours."),
-    method: str = typer.Option("tsne", "--method", "-m", help="Projection: tsne, pca, umap."),
-    out: list[Path] = typer.Option(..., "-o", "--out", help="Output file(s): .html (interactive) and/or .png."),
+    neighbors: int = typer.Option(PLOT_NEIGHBORS, "--neighbors", help="How many nearest neighbours."),
+    method: Projection = typer.Option(DEFAULT_METHOD, "--method", help="Projection to 2-D."),  # type: ignore[valid-type]
+    out: list[Path] = typer.Option(..., "-o", "--output", help="Output file(s): .html (interactive) and/or .png."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the projection."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
 ) -> None:
     """2-D map of a word and its nearest neighbours (target centred, coloured and sized by similarity)."""
     from embedlab.utils.console import console
     from embedlab.words import plot_neighbors
 
-    for path, renderer in plot_neighbors(model, word, neighbors=neighbors, method=method, out=out, seed=seed):  # type: ignore[arg-type]
+    try:
+        written = plot_neighbors(
+            model, word, neighbors=neighbors, method=method.value, out=out, seed=seed, trust_pickle=trust_pickle
+        )
+    except ParameterError as exc:
+        if exc.param == "out":  # the library's `out` is this command's --output
+            raise OptionError("--output", exc.detail) from exc
+        raise
+    for path, renderer in written:
         note = " (kaleido could not start Chrome; drawn with matplotlib)" if renderer == "matplotlib" else ""
         console.print(f"wrote {path}{note}")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from embedlab.errors import ModelNotFoundError
+from embedlab.utils.pickle_guard import pickled_weights, refuse_pickle
+from embedlab.utils.progress import quiet_libraries
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 ModelKind = Literal["sentence-transformers", "transformer", "word-vectors", "glove-npy", "hub"]
 Pooling = Literal["mean", "cls", "max"]
 
-WORD_VECTOR_SUFFIXES = (".kv", ".model", ".bin", ".txt", ".vec", ".gz", ".bz2", ".w2v")
+WORD_VECTOR_SUFFIXES = (".kv", ".model", ".bin", ".txt", ".vec", ".gz", ".bz2", ".w2v", ".npy")
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def load_sentence_model(
     pooling: Pooling = "mean",
     max_seq_length: int | None = None,
     device: str | None = None,
+    trust_pickle: bool = False,
     **kwargs: Any,
 ) -> SentenceTransformer:
     """Load a sentence-transformers model from any model argument.
@@ -217,11 +220,17 @@ def load_sentence_model(
     A plain transformer folder (or hub id of one) gets a pooling layer added (``pooling``), as sentence-transformers
     does when it loads a model without ``modules.json``.
 
+    Weights are read from safetensors, which hold no code. A folder whose weights exist only as PyTorch pickles
+    (``pytorch_model.bin``, ``*.pt``) is refused unless ``trust_pickle`` is set; even then transformers and
+    sentence-transformers unpickle them with ``torch.load(weights_only=True)`` (their default), which accepts only
+    tensors and plain containers. A model fetched from the Hub is asked for safetensors only, unless trusted.
+
     Args:
         name: anything :func:`resolve_model` accepts.
         pooling: pooling for plain transformer folders: ``mean``, ``cls`` or ``max``.
         max_seq_length: override the model's maximum sequence length.
         device: ``cpu``, ``cuda``...; sentence-transformers picks when None.
+        trust_pickle: also load weights stored only as pickles (``.bin``/``.pt``); for sources you trust.
         **kwargs: passed to :class:`sentence_transformers.SentenceTransformer`.
 
     Example:
@@ -238,10 +247,14 @@ def load_sentence_model(
             f"model {resolved.name!r} is a word-vector model, not a sentence-embedding model "
             "(use it with `embedlab words`, or average its vectors with embedlab.evaluate)"
         )
+    _check_weights(resolved, trust_pickle, kwargs)
+    quiet_libraries()
     try:
         if resolved.kind == "transformer":
             models = importlib.import_module("sentence_transformers.models")
-            word = models.Transformer(resolved.path, max_seq_length=max_seq_length)
+            word = models.Transformer(
+                resolved.path, max_seq_length=max_seq_length, model_kwargs=kwargs.pop("model_kwargs", None)
+            )
             pool = models.Pooling(word.get_embedding_dimension(), pooling_mode=pooling)
             model = st.SentenceTransformer(modules=[word, pool], device=device, **kwargs)
         else:
@@ -253,6 +266,19 @@ def load_sentence_model(
     # Where it came from, so an Encoder made from the loaded model can fingerprint its files.
     model._embedlab_path = resolved.path
     return model
+
+
+def _check_weights(resolved: ResolvedModel, trust_pickle: bool, kwargs: dict[str, Any]) -> None:
+    """Refuse a model whose weights only an unpickler can read; ask the Hub for safetensors only."""
+    if trust_pickle:
+        return
+    if resolved.kind == "hub":
+        # Not downloaded yet, so its files cannot be looked at: transformers refuses to fall back to .bin.
+        kwargs["model_kwargs"] = {"use_safetensors": True, **(kwargs.get("model_kwargs") or {})}
+        return
+    pickled = pickled_weights(resolved.path)
+    if pickled:
+        refuse_pickle(pickled[0], "model weights stored only as a PyTorch pickle (no .safetensors beside them)")
 
 
 def embedding_dimension(model: Any) -> int | None:

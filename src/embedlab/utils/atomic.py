@@ -126,6 +126,11 @@ def check_output_dir(
     """
     final = Path(path)
     resolved = final.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        # Replacing it would swap out the folder the command runs in (and everything the user keeps there).
+        where = "the current folder" if resolved == cwd else "a folder above the current one"
+        raise OutputPathError(final, f"is {where}; choose a new output folder (nothing was changed)")
     for item in inputs:
         if item is None:
             continue

@@ -27,14 +27,16 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embedlab.errors import InputError, OptionError, require_file
+from embedlab.errors import InputError, ParameterError, require_file
+from embedlab.utils.progress import progress_display
+from embedlab.words.options import RESTRICT_VOCAB
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -287,11 +289,12 @@ def evaluate_analogies(
     vectors: KeyedVectors | str | os.PathLike[str],
     path: str | os.PathLike[str] = DEFAULT_ANALOGIES,
     *,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,
     batch_size: int = 256,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> AnalogyResult:
     """Analogy accuracy (3CosAdd), per section and overall, equal to gensim's ``evaluate_word_analogies``.
 
@@ -304,6 +307,7 @@ def evaluate_analogies(
         dummy4unknown: count OOV questions as wrong instead of skipping them.
         strict: raise :class:`InputError` on malformed lines instead of skipping them as gensim does.
         batch_size: questions per matrix product (memory ~ ``batch_size * restrict_vocab * 4`` bytes).
+        on_batch: called after each batch with (questions answered, questions to answer), for progress.
 
     Returns:
         An :class:`AnalogyResult`; ``result.to_gensim()`` has gensim's return shape.
@@ -317,9 +321,9 @@ def evaluate_analogies(
     from embedlab.words.vectors import load_vectors
 
     if restrict_vocab < 1:
-        raise OptionError("--restrict-vocab", f"must be at least 1, got {restrict_vocab}")
+        raise ParameterError("restrict_vocab", f"must be at least 1, got {restrict_vocab}")
     if batch_size < 1:
-        raise OptionError("--batch-size", f"must be at least 1, got {batch_size}")
+        raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
     start = time.perf_counter()
     kv = load_vectors(vectors)
     parsed = read_analogies(path, case_insensitive=case_insensitive, strict=strict)
@@ -347,7 +351,9 @@ def evaluate_analogies(
 
         limits = contextlib.nullcontext()
     with limits:
-        verdicts, fallbacks = _answer(kv, ok_vocab, [q for _, q in todo], restrict_vocab, case_insensitive, batch_size)
+        verdicts, fallbacks = _answer(
+            kv, ok_vocab, [q for _, q in todo], restrict_vocab, case_insensitive, batch_size, on_batch
+        )
     by_section: dict[int, list[bool]] = {}
     for (section, _), ok in zip(todo, verdicts, strict=True):
         by_section.setdefault(id(section), []).append(ok)
@@ -395,6 +401,7 @@ def _answer(
     restrict_vocab: int,
     case_insensitive: bool,
     batch_size: int,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> tuple[list[bool], int]:
     """Answer in-vocabulary questions as gensim would; returns one verdict per question and the gensim fallbacks."""
     if not quads:
@@ -439,6 +446,8 @@ def _answer(
                 verdicts.append(_gensim_answer(kv, ok_vocab, quad, restrict_vocab, case_insensitive))
             else:
                 verdicts.append(folded[cols[chosen]] == quad[3])
+        if on_batch is not None:
+            on_batch(len(verdicts), len(quads))
     return verdicts, fallbacks
 
 
@@ -548,7 +557,7 @@ def evaluate_word_pairs(
     path: str | os.PathLike[str] = DEFAULT_PAIRS[0],
     *,
     delimiter: str = "\t",
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,
@@ -634,12 +643,25 @@ def evaluate_vectors(
     *,
     analogies: Sequence[str | os.PathLike[str]] = (DEFAULT_ANALOGIES,),
     pairs: Sequence[str | os.PathLike[str]] = DEFAULT_PAIRS,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     strict: bool = True,
+    trust_pickle: bool = False,
+    progress: bool = False,
 ) -> EvaluationReport:
     """Run the analogy and word-similarity evaluations (gensim's bundled files by default).
+
+    Args:
+        model: KeyedVectors or any model argument of :func:`~embedlab.words.load_vectors`.
+        analogies: analogy files (``: section`` headers, four words a line).
+        pairs: word-pair files (word, word, human score).
+        restrict_vocab: only the most frequent words count (as gensim).
+        case_insensitive: fold case before looking words up (as gensim).
+        dummy4unknown: count questions with unknown words as wrong instead of skipping them.
+        strict: a malformed line is an error (else skipped, as gensim).
+        trust_pickle: also load pickled gensim files (they can run code).
+        progress: show progress on stderr (bars on a terminal, periodic lines in a log).
 
     Example:
         >>> report = evaluate_vectors("glove-6B-50d")
@@ -648,17 +670,34 @@ def evaluate_vectors(
     from embedlab.words.vectors import load_vectors
 
     if restrict_vocab < 1:
-        raise OptionError("--restrict-vocab", f"must be at least 1, got {restrict_vocab}")
+        raise ParameterError("restrict_vocab", f"must be at least 1, got {restrict_vocab}")
     # Check every file before loading the model: a typo should fail in a second, not after loading 400k vectors.
     for a in analogies:
         read_analogies(a, case_insensitive=case_insensitive, strict=strict)
     for p in pairs:
         read_word_pairs(p, case_insensitive=case_insensitive, strict=strict)
-    kv = load_vectors(model)
+    kv = load_vectors(model, trust_pickle=trust_pickle)
     options = {"restrict_vocab": restrict_vocab, "case_insensitive": case_insensitive, "dummy4unknown": dummy4unknown}
+    with progress_display(progress) as display:
+        analogy_results = []
+        for a in analogies:
+            task = display.add_task(f"analogies {Path(a).name}", total=None, info="")
+            analogy_results.append(
+                evaluate_analogies(kv, a, strict=strict, **options, on_batch=_advance(display, task))
+            )
+        pair_results = [evaluate_word_pairs(kv, p, strict=strict, **options) for p in pairs]
     return EvaluationReport(
         model=str(model) if not hasattr(model, "index_to_key") else "<KeyedVectors>",
         vocab_size=len(kv),
-        analogies=[evaluate_analogies(kv, a, strict=strict, **options) for a in analogies],
-        pairs=[evaluate_word_pairs(kv, p, strict=strict, **options) for p in pairs],
+        analogies=analogy_results,
+        pairs=pair_results,
     )
+
+
+def _advance(display, task) -> Callable[[int, int], None]:
+    """A callback that moves a progress task to ``done`` of ``total`` questions."""
+
+    def on_batch(done: int, total: int) -> None:
+        display.update(task, completed=done, total=total, info=f"{done:,} of {total:,} questions")
+
+    return on_batch

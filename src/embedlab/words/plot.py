@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from embedlab.errors import MissingExtraError, OptionError
+from embedlab.errors import MissingExtraError, ParameterError
 from embedlab.utils.atomic import atomic_path
+from embedlab.words.options import METHODS, PLOT_NEIGHBORS
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
 Method = Literal["tsne", "pca", "umap"]
-METHODS: tuple[str, ...] = ("tsne", "pca", "umap")
 
 
 @dataclass
@@ -78,31 +78,32 @@ def project(vectors: np.ndarray, method: Method = "tsne", *, seed: int = 0) -> n
         umap = require("umap", "eval")
         reducer = umap.UMAP(n_components=2, n_neighbors=min(15, n - 1), metric="cosine", random_state=seed)
         return reducer.fit_transform(vectors)
-    raise OptionError("--method", f"unknown projection {method!r} ({', '.join(METHODS)})")
+    raise ParameterError("method", f"unknown projection {method!r} ({', '.join(METHODS)})")
 
 
 def neighbor_map(
     model: KeyedVectors | str | os.PathLike[str],
     word: str,
     *,
-    neighbors: int = 100,
+    neighbors: int = PLOT_NEIGHBORS,
     method: Method = "tsne",
     seed: int = 0,
+    trust_pickle: bool = False,
 ) -> NeighborMap:
     """Compute the 2-D map of ``word`` and its ``neighbors`` nearest words (target centred at the origin).
 
     Raises:
         UnknownWordError: the word is not in the vocabulary.
-        OptionError: too few neighbours, or an unknown method.
+        ParameterError: too few neighbours, or an unknown method.
     """
     from embedlab.words.query import check_word
     from embedlab.words.vectors import load_vectors
 
     if method not in METHODS:
-        raise OptionError("--method", f"unknown projection {method!r} ({', '.join(METHODS)})")
+        raise ParameterError("method", f"unknown projection {method!r} ({', '.join(METHODS)})")
     if neighbors < 3:
-        raise OptionError("--neighbors", f"must be at least 3, got {neighbors}")
-    kv = load_vectors(model)
+        raise ParameterError("neighbors", f"must be at least 3, got {neighbors}")
+    kv = load_vectors(model, trust_pickle=trust_pickle)
     check_word(kv, word)
     near = kv.most_similar(word, topn=neighbors)
     words = [word] + [w for w, _ in near]
@@ -212,7 +213,7 @@ def save_figure(nmap: NeighborMap, out: str | os.PathLike[str]) -> tuple[Path, s
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".png"):
-        raise OptionError("--output", f"{path}: use a .html (interactive) or .png (static) file name")
+        raise ParameterError("out", f"{path}: use a .html (interactive) or .png (static) file name")
     fig = figure(nmap)
     if suffix in (".html", ".htm"):
         with atomic_path(path) as tmp:
@@ -239,10 +240,11 @@ def plot_neighbors(
     model: KeyedVectors | str | os.PathLike[str],
     word: str,
     *,
-    neighbors: int = 100,
+    neighbors: int = PLOT_NEIGHBORS,
     method: Method = "tsne",
     out: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = "neighbors.html",
     seed: int = 0,
+    trust_pickle: bool = False,
 ) -> list[tuple[Path, str]]:
     """Map ``word`` and its nearest neighbours in 2-D and write it to one or more files (.html and/or .png).
 
@@ -253,6 +255,7 @@ def plot_neighbors(
         method: ``tsne``, ``pca`` or ``umap``.
         out: output file name(s); the suffix picks the format.
         seed: random seed of the projection.
+        trust_pickle: also load pickled gensim files (they can run code).
 
     Returns:
         ``[(path, renderer), ...]``.
@@ -261,5 +264,5 @@ def plot_neighbors(
         >>> plot_neighbors("glove-6B-50d", "frog", neighbors=60, method="pca", out=["frog.html", "frog.png"])
     """
     outs = [out] if isinstance(out, (str, os.PathLike)) else list(out)
-    nmap = neighbor_map(model, word, neighbors=neighbors, method=method, seed=seed)
+    nmap = neighbor_map(model, word, neighbors=neighbors, method=method, seed=seed, trust_pickle=trust_pickle)
     return [save_figure(nmap, o) for o in outs]

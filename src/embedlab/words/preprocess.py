@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 StopwordSource = Literal["auto", "gensim", "sklearn", "nltk", "none"]
 
@@ -115,7 +115,7 @@ def load_stopwords(source: StopwordSource | str | os.PathLike[str]) -> tuple[fro
         ``(words, name of the list used)``.
 
     Raises:
-        OptionError: an unknown name, or ``nltk`` without its data.
+        ParameterError: an unknown name, or ``nltk`` without its data.
         InputError: a file that does not exist.
 
     Example:
@@ -131,8 +131,8 @@ def load_stopwords(source: StopwordSource | str | os.PathLike[str]) -> tuple[fro
         if words is not None:
             return words, "nltk"
         if name == "nltk":
-            raise OptionError(
-                "--stopwords", "NLTK's stop words are not installed (set NLTK_DATA to a folder with corpora/stopwords)"
+            raise ParameterError(
+                "stopwords", "NLTK's stop words are not installed (set NLTK_DATA to a folder with corpora/stopwords)"
             )
         name = "gensim"
     if name == "gensim":
@@ -149,7 +149,7 @@ def load_stopwords(source: StopwordSource | str | os.PathLike[str]) -> tuple[fro
         return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#")), str(path)
     if os.sep in name or "." in name:
         raise InputError("stop-word file not found", path=path)
-    raise OptionError("--stopwords", f"unknown list {name!r} (auto, gensim, sklearn, nltk, none, or a file)")
+    raise ParameterError("stopwords", f"unknown list {name!r} (auto, gensim, sklearn, nltk, none, or a file)")
 
 
 @dataclass
@@ -186,9 +186,9 @@ class Preprocessor:
 
     def __post_init__(self) -> None:
         if self.min_len < 1:
-            raise OptionError("--min-len", f"must be at least 1, got {self.min_len}")
+            raise ParameterError("min_len", f"must be at least 1, got {self.min_len}")
         if self.max_len < self.min_len:
-            raise OptionError("--max-len", f"must be at least --min-len ({self.min_len}), got {self.max_len}")
+            raise ParameterError("max_len", f"must be at least min_len ({self.min_len}), got {self.max_len}")
         self._stop, self.stopword_list = load_stopwords(self.stopwords)
         if self.ascii_only:
             self._clean = _NOT_ASCII_ALNUM if self.keep_digits else _NOT_ASCII_LETTER

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from embedlab.errors import OptionError, UnknownWordError
+from embedlab.errors import ParameterError, UnknownWordError
+from embedlab.words.options import ANALOGY_TOPN, SIMILAR_TOPN
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -62,19 +63,22 @@ def check_word(kv: KeyedVectors, word: str) -> str:
     raise UnknownWordError(word, suggest(kv, word))
 
 
-def _load(model: KeyedVectors | str | os.PathLike[str]) -> KeyedVectors:
+def _load(model: KeyedVectors | str | os.PathLike[str], trust_pickle: bool = False) -> KeyedVectors:
     from embedlab.words.vectors import load_vectors
 
-    return load_vectors(model)
+    return load_vectors(model, trust_pickle=trust_pickle)
 
 
-def similar(model: KeyedVectors | str | os.PathLike[str], word: str, *, topn: int = 10) -> list[tuple[str, float]]:
+def similar(
+    model: KeyedVectors | str | os.PathLike[str], word: str, *, topn: int = SIMILAR_TOPN, trust_pickle: bool = False
+) -> list[tuple[str, float]]:
     """The ``topn`` nearest words by cosine similarity.
 
     Args:
         model: KeyedVectors or any model argument of :func:`~embedlab.words.load_vectors`.
         word: the query word.
         topn: how many neighbours.
+        trust_pickle: also load pickled gensim files (they can run code; see :func:`load_vectors`).
 
     Raises:
         UnknownWordError: ``word`` is not in the vocabulary (with suggestions).
@@ -83,8 +87,8 @@ def similar(model: KeyedVectors | str | os.PathLike[str], word: str, *, topn: in
         >>> similar("glove-6B-50d", "paris", topn=3)
     """
     if topn < 1:
-        raise OptionError("--topn", f"must be at least 1, got {topn}")
-    kv = _load(model)
+        raise ParameterError("topn", f"must be at least 1, got {topn}")
+    kv = _load(model, trust_pickle)
     check_word(kv, word)
     return [(w, float(s)) for w, s in kv.most_similar(word, topn=topn)]
 
@@ -94,7 +98,8 @@ def analogy(
     positive: Sequence[str],
     negative: Sequence[str] = (),
     *,
-    topn: int = 5,
+    topn: int = ANALOGY_TOPN,
+    trust_pickle: bool = False,
 ) -> list[tuple[str, float]]:
     """Words nearest to the sum of ``positive`` minus the sum of ``negative`` word vectors (3CosAdd).
 
@@ -103,29 +108,32 @@ def analogy(
         positive: words added (``king``, ``woman``).
         negative: words subtracted (``man``).
         topn: how many answers; the query words themselves are never returned.
+        trust_pickle: also load pickled gensim files.
 
     Example:
         >>> analogy("glove-6B-50d", ["king", "woman"], ["man"], topn=1)
         [('queen', 0.85...)]
     """
     if not positive:
-        raise OptionError("--positive", "give at least one positive word")
+        raise ParameterError("positive", "give at least one positive word")
     if topn < 1:
-        raise OptionError("--topn", f"must be at least 1, got {topn}")
-    kv = _load(model)
+        raise ParameterError("topn", f"must be at least 1, got {topn}")
+    kv = _load(model, trust_pickle)
     for w in [*positive, *negative]:
         check_word(kv, w)
     return [(w, float(s)) for w, s in kv.most_similar(positive=list(positive), negative=list(negative), topn=topn)]
 
 
-def vector(model: KeyedVectors | str | os.PathLike[str], word: str, *, norm: bool = False) -> np.ndarray:
+def vector(
+    model: KeyedVectors | str | os.PathLike[str], word: str, *, norm: bool = False, trust_pickle: bool = False
+) -> np.ndarray:
     """The vector of ``word`` (unit length with ``norm``).
 
     Example:
         >>> vector("glove-6B-50d", "cat").shape
         (50,)
     """
-    kv = _load(model)
+    kv = _load(model, trust_pickle)
     check_word(kv, word)
     return np.asarray(kv.get_vector(word, norm=norm))
 

@@ -10,10 +10,13 @@ every worker thread reads its own share of the file in C without the Python GIL.
 pass instead of one per epoch, and training scales with ``workers`` better than from a Python iterator.
 With ``workers=1`` and a fixed ``seed`` the vectors are bit-for-bit reproducible.
 
-The output folder holds ``vectors.kv`` (gensim KeyedVectors, memory-mappable), ``vectors.txt`` and ``vectors.bin``
-(the word2vec text and binary formats), ``vocab.tsv`` (word and count), ``run.json`` (corpus statistics, vocabulary
-size, options, times) and, with ``save_model``, the full gensim model for further training. It is written to a
-temporary name and renamed when complete.
+The output folder has the shape of a sentence-model run: the vectors in embedlab's own format, which holds no code
+(``vectors.npy``, ``vocab.tsv`` with word and count, ``vectors.json``, and ``ngrams.npy`` for FastText; memory-mapped
+on load), ``vectors.txt`` and ``vectors.bin`` (the word2vec text and binary formats, for other tools),
+``recipe.toml`` (the effective recipe: repeat the run with ``embedlab words train --recipe``), ``metrics.json``
+(corpus statistics, vocabulary, speed), ``README.md`` (the card), ``run.json`` (all of it plus versions and times)
+and, with ``save_model``, the full gensim model for further training (a pickle). It is written to a temporary name
+and renamed when complete; the output path is checked before any work (see :mod:`embedlab.utils.atomic`).
 
 Example:
     >>> from embedlab.words import Corpus, Preprocessor, TrainOptions, train_vectors
@@ -29,100 +32,39 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import InputError, OptionError
-from embedlab.utils.atomic import atomic_dir
+from embedlab.errors import InputError
+from embedlab.utils.atomic import atomic_dir, check_output_dir
 from embedlab.utils.optional import require
+from embedlab.utils.progress import progress_display
 from embedlab.words.corpus import Corpus
+from embedlab.words.options import ALGORITHMS, Algorithm, ExportFormat, TrainOptions, default_workers
 from embedlab.words.preprocess import Preprocessor
+from embedlab.words.recipe import KIND, WordsRecipe
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from rich.console import Console
 
-Algorithm = Literal["skipgram", "cbow", "fasttext", "fasttext-cbow"]
-ExportFormat = Literal["text", "binary"]
-ALGORITHMS: tuple[str, ...] = ("skipgram", "cbow", "fasttext", "fasttext-cbow")
+__all__ = [
+    "ALGORITHMS",
+    "Algorithm",
+    "CorpusStats",
+    "ExportFormat",
+    "TrainOptions",
+    "TrainResult",
+    "default_workers",
+    "train_vectors",
+    "write_token_file",
+]
 
 
-def default_workers() -> int:
-    """Worker threads by default: the CPU cores available to this process, at most 8."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n = os.cpu_count() or 1
-    return max(1, min(8, n))
-
-
-@dataclass
-class TrainOptions:
-    """Word-vector training options (gensim's names and defaults unless said).
-
-    Attributes:
-        algorithm: ``skipgram``, ``cbow``, ``fasttext`` (skip-gram with n-grams) or ``fasttext-cbow``.
-        dim: vector size.
-        window: maximum distance between a word and a context word.
-        min_count: ignore words rarer than this.
-        epochs: passes over the corpus.
-        negative: negative samples per example (0 with ``hs`` for hierarchical softmax only).
-        hs: use hierarchical softmax.
-        sample: down-sampling threshold for frequent words.
-        alpha, min_alpha: learning rate, linearly decayed to ``min_alpha``.
-        workers: training threads; 1 makes runs bit-for-bit reproducible with the same seed.
-        seed: random seed.
-        max_vocab: keep at most this many words (gensim's ``max_final_vocab``).
-        min_n, max_n, buckets: FastText character n-gram lengths and hash buckets.
-        export: word2vec formats written beside ``vectors.kv``: ``text`` and/or ``binary``.
-        save_model: also save the full gensim model (to continue training later).
-
-    Example:
-        >>> TrainOptions(algorithm="cbow", dim=200, window=8, workers=1, seed=7)
-    """
-
-    algorithm: Algorithm = "skipgram"
-    dim: int = 100
-    window: int = 5
-    min_count: int = 5
-    epochs: int = 5
-    negative: int = 5
-    hs: bool = False
-    sample: float = 1e-3
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
-    workers: int = field(default_factory=default_workers)
-    seed: int = 1
-    max_vocab: int | None = None
-    min_n: int = 3
-    max_n: int = 6
-    buckets: int = 2_000_000
-    export: tuple[ExportFormat, ...] = ("text", "binary")
-    save_model: bool = False
-
-    def validate(self) -> None:
-        """Raise :class:`OptionError` naming the first bad option."""
-        if self.algorithm not in ALGORITHMS:
-            raise OptionError("--algorithm", f"unknown algorithm {self.algorithm!r} ({', '.join(ALGORITHMS)})")
-        for name in ("dim", "window", "min_count", "epochs", "workers"):
-            if getattr(self, name) < 1:
-                raise OptionError(f"--{name.replace('_', '-')}", f"must be at least 1, got {getattr(self, name)}")
-        if self.negative < 0:
-            raise OptionError("--negative", f"must be 0 or more, got {self.negative}")
-        if self.negative == 0 and not self.hs:
-            raise OptionError("--negative", "0 needs --hs (hierarchical softmax), or nothing would be trained")
-        if not 0 <= self.sample < 1:
-            raise OptionError("--sample", f"must be in [0, 1), got {self.sample}")
-        if not 0 < self.alpha <= 1 or not 0 <= self.min_alpha <= self.alpha:
-            raise OptionError("--alpha", f"need 0 < min_alpha <= alpha <= 1, got {self.alpha} and {self.min_alpha}")
-        if self.max_vocab is not None and self.max_vocab < 1:
-            raise OptionError("--max-vocab", f"must be at least 1, got {self.max_vocab}")
-        if self.algorithm.startswith("fasttext") and not 1 <= self.min_n <= self.max_n:
-            raise OptionError("--min-n", f"need 1 <= min_n <= max_n, got {self.min_n} and {self.max_n}")
-        for fmt in self.export:
-            if fmt not in ("text", "binary"):
-                raise OptionError("--export", f"unknown format {fmt!r} (text, binary)")
+def _recognize(folder: Path) -> bool:
+    """Word-vector outputs written before output markers existed (they all have run.json and vocab.tsv)."""
+    return (folder / "run.json").is_file() and (folder / "vocab.tsv").is_file()
 
 
 @dataclass
@@ -228,23 +170,6 @@ def _make_model(options: TrainOptions):
     return gensim_models.Word2Vec(**common)
 
 
-def _progress(console: Console | None):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    from embedlab.utils.console import err_console
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>5.1f}%"),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console or err_console,
-        transient=False,
-    )
-
-
 def train_vectors(
     corpus: Corpus | Iterable[str] | str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -256,12 +181,16 @@ def train_vectors(
 ) -> TrainResult:
     """Preprocess a corpus and train word vectors on it, writing the output folder atomically.
 
+    The output path is checked first, before any work: a file, a folder that is not an earlier word-vector output,
+    or a folder that holds one of the corpus files is refused (nothing is deleted).
+
     Args:
         corpus: a :class:`Corpus`, any iterable of raw text documents, or a path/glob (read as a Corpus).
         out: the output folder (replaced only when the run completes).
         options: training options (defaults: skip-gram, 100 dimensions, window 5, min count 5, 5 epochs).
         preprocessor: the text pipeline (default :class:`Preprocessor` settings).
-        progress: show rich progress bars (preprocessing, then training with words/second) on stderr.
+        progress: show progress (preprocessing, then training with words/second) on stderr: bars on a terminal,
+            a line every few seconds in a log.
         console: where progress goes (stderr by default).
 
     Returns:
@@ -269,7 +198,8 @@ def train_vectors(
 
     Raises:
         InputError: the corpus is empty, or no word reaches ``min_count``.
-        OptionError: a bad option.
+        ParameterError: a bad option (named as in :class:`TrainOptions`).
+        OutputPathError: ``out`` may not be written.
 
     Example:
         >>> r = train_vectors("lee_background.cor", "out", TrainOptions(algorithm="cbow", workers=1, seed=3))
@@ -280,82 +210,144 @@ def train_vectors(
     preprocessor = preprocessor or Preprocessor()
     if isinstance(corpus, (str, os.PathLike)):
         corpus = Corpus([corpus])
-    from contextlib import nullcontext
-
+    inputs = list(getattr(corpus, "files", []))
+    out = check_output_dir(out, KIND, inputs=inputs, recognize=_recognize)
     started = time.perf_counter()
-    out = Path(out)
-    with atomic_dir(out, kind="word-vectors", recognize=lambda p: (p / "run.json").is_file()) as tmp:
-        token_file = tmp / "tokens.txt"
-        bar = _progress(console) if progress else nullcontext()
-        with bar as prog:
-            task = prog.add_task("preprocess", total=None, info="") if progress else None
-            counts: Counter[str] = Counter()
-            stats = write_token_file(corpus, preprocessor, token_file, counts=counts, progress=prog, task=task)
-            if stats.tokens == 0:
-                what = "no documents" if stats.documents == 0 else f"{stats.documents} documents but no tokens"
-                raise InputError(f"empty corpus: {what} after preprocessing")
-            model = _make_model(options)
-            # The vocabulary from the counts made while preprocessing: the same words, counts and order (first
-            # occurrence breaks ties) as gensim's own scan of the token file, without reading it once more.
-            model.build_vocab_from_freq(dict(counts), corpus_count=stats.sentences)
-            model.corpus_total_words = stats.tokens
-            if len(model.wv) == 0:
-                raise InputError(
-                    f"no word occurs {options.min_count} times or more in the corpus ({stats.tokens} tokens); "
-                    "lower --min-count"
-                )
-            train_task = None
-            if progress:
-                total = options.epochs * model.corpus_total_words
-                train_task = prog.add_task(f"train {options.algorithm}", total=total, info="")
-                _hook_progress(model, prog, train_task)
-            t0 = time.perf_counter()
-            model.train(
-                corpus_file=str(token_file),
-                total_words=model.corpus_total_words,
-                total_examples=model.corpus_count,
-                epochs=options.epochs,
-                report_delay=0.5,
-            )
-            train_seconds = time.perf_counter() - t0
-            if progress:
-                done = options.epochs * model.corpus_total_words
-                rate = done / train_seconds if train_seconds else 0.0
-                prog.update(train_task, completed=done, info=f"{rate:,.0f} words/s")
-        token_file.unlink()
+    with atomic_dir(out, kind=KIND, inputs=inputs, recognize=_recognize) as tmp:
+        with progress_display(progress, console=console) as prog:
+            model, stats, train_seconds = _preprocess_and_train(corpus, preprocessor, options, tmp, prog)
         kv = model.wv
-        kv.save(str(tmp / "vectors.kv"))
-        if "text" in options.export:
-            kv.save_word2vec_format(str(tmp / "vectors.txt"), binary=False)
-        if "binary" in options.export:
-            kv.save_word2vec_format(str(tmp / "vectors.bin"), binary=True)
-        with open(tmp / "vocab.tsv", "w", encoding="utf-8") as fh:
-            for word in kv.index_to_key:
-                fh.write(f"{word}\t{kv.get_vecattr(word, 'count')}\n")
-        if options.save_model:
-            model.save(str(tmp / "model.gensim"))
-        import gensim
-
-        run = {
-            "options": asdict(options),
-            "preprocess": preprocessor.options(),
-            "corpus": {
-                "sources": [str(f) for f in getattr(corpus, "files", [])],
-                **asdict(stats),
-            },
-            "vocab_size": len(kv),
-            "corpus_words_counted": model.corpus_total_words,
-            "train_seconds": train_seconds,
-            "total_seconds": time.perf_counter() - started,
-            "words_per_second": options.epochs * model.corpus_total_words / train_seconds if train_seconds else None,
-            "gensim": gensim.__version__,
-            "python": platform.python_version(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        (tmp / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+        recipe = _recipe(corpus, preprocessor, options)
+        timing = {"train_seconds": train_seconds, "total_seconds": time.perf_counter() - started}
+        run = _write_run(tmp, model, recipe, preprocessor.options(), stats, timing)
     from embedlab.words.vectors import load_vectors
 
-    return TrainResult(out, load_vectors(out / "vectors.kv"), stats, len(kv), train_seconds, run)
+    return TrainResult(out, load_vectors(out), stats, len(kv), train_seconds, run)
+
+
+def _preprocess_and_train(corpus, preprocessor: Preprocessor, options: TrainOptions, tmp: Path, prog):
+    """The token file, the vocabulary from its counts, then gensim's training from the file."""
+    token_file = tmp / "tokens.txt"
+    task = prog.add_task("preprocess", total=None, info="")
+    counts: Counter[str] = Counter()
+    stats = write_token_file(corpus, preprocessor, token_file, counts=counts, progress=prog, task=task)
+    if stats.tokens == 0:
+        what = "no documents" if stats.documents == 0 else f"{stats.documents} documents but no tokens"
+        raise InputError(f"empty corpus: {what} after preprocessing")
+    model = _make_model(options)
+    # The vocabulary from the counts made while preprocessing: the same words, counts and order (first
+    # occurrence breaks ties) as gensim's own scan of the token file, without reading it once more.
+    model.build_vocab_from_freq(dict(counts), corpus_count=stats.sentences)
+    model.corpus_total_words = stats.tokens
+    if len(model.wv) == 0:
+        raise InputError(
+            f"no word occurs {options.min_count} times or more in the corpus ({stats.tokens} tokens); "
+            "lower --min-count"
+        )
+    total = options.epochs * model.corpus_total_words
+    train_task = prog.add_task(f"train {options.algorithm}", total=total, info="")
+    _hook_progress(model, prog, train_task)
+    t0 = time.perf_counter()
+    model.train(
+        corpus_file=str(token_file),
+        total_words=model.corpus_total_words,
+        total_examples=model.corpus_count,
+        epochs=options.epochs,
+        report_delay=0.5,
+    )
+    train_seconds = time.perf_counter() - t0
+    rate = total / train_seconds if train_seconds else 0.0
+    prog.update(train_task, completed=total, info=f"{rate:,.0f} words/s")
+    token_file.unlink()
+    return model, stats, train_seconds
+
+
+def _recipe(corpus, preprocessor: Preprocessor, options: TrainOptions) -> WordsRecipe:
+    settings = preprocessor.options()
+    settings.pop("stopword_list", None)
+    return WordsRecipe(
+        corpus=[str(f) for f in getattr(corpus, "files", [])],
+        corpus_format=str(getattr(corpus, "format", "auto")),
+        text_field=getattr(corpus, "text_field", None),
+        limit=getattr(corpus, "limit", None),
+        preprocess=settings,
+        train=options,
+    )
+
+
+def _write_run(
+    tmp: Path, model, recipe: WordsRecipe, preprocess: dict[str, Any], stats: CorpusStats, timing: dict[str, float]
+) -> dict[str, Any]:
+    """Write the vectors and the run's record: recipe.toml, metrics.json, README.md, run.json."""
+    import gensim
+
+    from embedlab.words.vectors import save_vectors
+
+    kv, options = model.wv, recipe.train
+    save_vectors(kv, tmp)
+    if ExportFormat.TEXT in options.export:
+        kv.save_word2vec_format(str(tmp / "vectors.txt"), binary=False)
+    if ExportFormat.BINARY in options.export:
+        kv.save_word2vec_format(str(tmp / "vectors.bin"), binary=True)
+    if options.save_model:
+        model.save(str(tmp / "model.gensim"))
+    words, seconds = options.epochs * model.corpus_total_words, timing["train_seconds"]
+    metrics = {
+        "vocab_size": len(kv),
+        "corpus": asdict(stats),
+        "corpus_words_counted": model.corpus_total_words,
+        **timing,
+        "words_per_second": words / seconds if seconds else None,
+    }
+    run = {
+        "options": asdict(options) | {"algorithm": str(options.algorithm), "export": [str(e) for e in options.export]},
+        "preprocess": preprocess,
+        **metrics,
+        "corpus": {"sources": recipe.corpus, **asdict(stats)},
+        "gensim": gensim.__version__,
+        "python": platform.python_version(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (tmp / "recipe.toml").write_text(recipe.to_toml(), encoding="utf-8")
+    (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    (tmp / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    (tmp / "README.md").write_text(_card(recipe, metrics, sorted(p.name for p in tmp.iterdir())), encoding="utf-8")
+    return run
+
+
+def _card(recipe: WordsRecipe, metrics: dict[str, Any], files: list[str]) -> str:
+    """The model card: what was trained on what, how to load it, and how to repeat the run."""
+    o = recipe.train
+    corpus = metrics["corpus"]
+    rate = metrics["words_per_second"] or 0
+    return "\n".join(
+        [
+            f"# Word vectors: {o.algorithm}, {o.dim} dimensions",
+            "",
+            f"Trained by `embedlab words train` on {corpus['documents']:,} documents ({corpus['tokens']:,} tokens) "
+            f"from {', '.join(recipe.corpus) or 'an in-memory corpus'}.",
+            "",
+            "| setting | value |",
+            "| --- | --- |",
+            f"| vocabulary | {metrics['vocab_size']:,} words (min count {o.min_count}) |",
+            f"| window, negative, epochs | {o.window}, {o.negative}, {o.epochs} |",
+            f"| training | {metrics['train_seconds']:.1f} s, {rate:,.0f} words/s |",
+            f"| workers, seed | {o.workers}, {o.seed} |",
+            "",
+            "## Use",
+            "",
+            "```python",
+            "from embedlab.words import load_vectors",
+            "kv = load_vectors('THIS_FOLDER')  # gensim KeyedVectors, from vectors.npy + vocab.tsv",
+            "```",
+            "",
+            "`vectors.txt` / `vectors.bin` are the word2vec text and binary formats that other tools read. Repeat the "
+            "run with `embedlab words train --recipe recipe.toml -o OUT`.",
+            "",
+            "Files: " + ", ".join(f"`{f}`" for f in [*files, "README.md"]),
+            "",
+        ]
+    )
 
 
 def _hook_progress(model, prog, task) -> None:
