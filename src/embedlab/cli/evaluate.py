@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +65,42 @@ def print_table(results: Results, *, all_metrics: bool = False, title: str | Non
     console.print(table)
 
 
+def say(message: str) -> None:
+    """A progress line on stderr (warnings in yellow); plain lines when piped, so logs show each step."""
+    from embedlab.utils.console import err_console
+
+    if message.startswith("warning: "):
+        err_console.print(f"[yellow]{message}[/yellow]", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(f"[dim]{message}[/dim]", highlight=False, soft_wrap=True)
+
+
+def print_notes(results: Results) -> None:
+    """Why no best is marked in a column, and the warnings, after the table."""
+    from embedlab.utils.console import err_console
+
+    for reason in results.no_best.values():
+        err_console.print(f"[yellow]note: {reason}[/yellow]", highlight=False, soft_wrap=True)
+    for warning in results.warnings:
+        err_console.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def flag_names(names: dict[str, str | None]) -> Iterator[None]:
+    """Within the block, a :class:`ParameterError` for one of ``names`` is shown with that flag or argument."""
+    from embedlab.errors import OptionError, ParameterError
+
+    try:
+        yield
+    except OptionError:
+        raise
+    except ParameterError as exc:
+        flag = names.get(exc.param)
+        if flag is None:
+            raise
+        raise OptionError(flag, exc.detail) from exc
+
+
 def eval_command(
     models: list[str] = typer.Argument(
         ..., metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
@@ -79,13 +117,18 @@ def eval_command(
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse embeddings cached on disk."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Embedding cache folder."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
-    device: str | None = typer.Option(None, "--device", help="cpu, cuda, mps..."),
+    device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:N, mps (checked before loading)."),
+    backend: str = typer.Option("torch", "--backend", help="What computes the vectors: torch, onnx, onnx-int8..."),
+    backends: str | None = typer.Option(
+        None, "--backends", help="Several backends side by side, comma-separated (e.g. torch,onnx-int8)."
+    ),
     all_metrics: bool = typer.Option(
         False, "--all-metrics", help="Show every metric, not only the main one per task."
     ),
 ) -> None:
     """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side."""
     from embedlab.evaluate import run_evaluation, save_results
+    from embedlab.utils.atomic import check_output_dir
     from embedlab.utils.console import err_console
 
     specs = list(task or [])
@@ -97,19 +140,25 @@ def eval_command(
         ("mteb", mteb),
     ):
         specs += [f"{kind}:{p}" for p in paths or []]
-    results = run_evaluation(
-        models,
-        specs,
-        cache_dir=cache_dir,
-        use_cache=cache,
-        speed=speed,
-        batch_size=batch_size,
-        device=device,
-        limit=limit,
-        progress=lambda msg: err_console.print(f"[dim]{msg}[/dim]", highlight=False),
-    )
+    inputs = [*(retrieval or []), *(sts or []), *(classification or []), *(clustering or [])]
+    check_output_dir(output, "eval-results", inputs=inputs, recognize=lambda p: (p / "results.json").is_file())
+    with flag_names({"tasks": "--task", "models": "argument MODEL", "backend": "--backends" if backends else None}):
+        results = run_evaluation(
+            models,
+            specs,
+            cache_dir=cache_dir,
+            use_cache=cache,
+            speed=speed,
+            batch_size=batch_size,
+            device=device,
+            backend=backend,
+            backends=[b.strip() for b in backends.split(",") if b.strip()] if backends else None,
+            limit=limit,
+            progress=say,
+        )
     save_results(results, output)
     print_table(results, all_metrics=all_metrics, title="embedlab eval")
+    print_notes(results)
     err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
 
 
@@ -127,6 +176,7 @@ def compare_command(
     if output is not None:
         save_results(merged, output)
     print_table(merged, all_metrics=all_metrics, title="embedlab compare")
+    print_notes(merged)
 
 
 def report_command(
