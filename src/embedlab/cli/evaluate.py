@@ -102,8 +102,8 @@ def flag_names(names: dict[str, str | None]) -> Iterator[None]:
 
 
 def eval_command(
-    models: list[str] = typer.Argument(
-        ..., metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
+    models: list[str] | None = typer.Argument(
+        None, metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
     ),
     task: list[str] | None = typer.Option(None, "--task", "-t", help=_TASK_HELP),
     retrieval: list[Path] | None = typer.Option(None, "--retrieval", help="Retrieval data (IR JSON, BEIR, pairs)."),
@@ -125,8 +125,35 @@ def eval_command(
     all_metrics: bool = typer.Option(
         False, "--all-metrics", help="Show every metric, not only the main one per task."
     ),
+    index: Path | None = typer.Option(
+        None, "--index", help="Evaluate this index's search pipeline (as served) on --retrieval instead of models."
+    ),
+    setting: list[str] | None = typer.Option(
+        None, "--setting", help="With --index: search settings of one row, e.g. mode=hybrid,fusion=weighted,alpha=0.5."
+    ),
+    mode: str | None = typer.Option(None, "--mode", help="With --index: dense, bm25 or hybrid."),
+    fusion: str | None = typer.Option(None, "--fusion", help="With --index: rrf or weighted."),
+    alpha: float | None = typer.Option(None, "--alpha", help="With --index: dense weight of weighted fusion."),
+    rrf_k: int | None = typer.Option(None, "--rrf-k", help="With --index: the RRF constant."),
+    candidates: int | None = typer.Option(None, "--candidates", help="With --index: first-stage depth."),
+    mmr: float | None = typer.Option(None, "--mmr", help="With --index: MMR lambda in [0, 1]."),
+    rerank: str | None = typer.Option(None, "--rerank", help="With --index: a cross-encoder to rerank with."),
+    rerank_top: int | None = typer.Option(None, "--rerank-top", help="With --index: candidates reranked."),
+    filters: list[str] | None = typer.Option(None, "--filter", help="With --index: a metadata filter (repeatable)."),
+    hits: int = typer.Option(100, "--hits", min=1, help="With --index: hits per query (documents at best chunk)."),
 ) -> None:
-    """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side."""
+    """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side; or, with
+    --index, the index's whole search pipeline on labelled queries."""
+    if index is not None:
+        options = {"mode": mode, "fusion": fusion, "alpha": alpha, "rrf_k": rrf_k, "candidates": candidates}
+        options |= {"mmr": mmr, "rerank_top": rerank_top}
+        _eval_index(index, models or [], retrieval or [], setting or [], options, rerank, filters or [], hits,
+                    limit, output, all_metrics)  # fmt: skip
+        return
+    if not models:
+        from embedlab.errors import OptionError
+
+        raise OptionError("argument MODEL", "give at least one model (or --index INDEX to evaluate a pipeline)")
     from embedlab.evaluate import run_evaluation, save_results
     from embedlab.utils.atomic import check_output_dir
     from embedlab.utils.console import err_console
@@ -158,6 +185,56 @@ def eval_command(
         )
     save_results(results, output)
     print_table(results, all_metrics=all_metrics, title="embedlab eval")
+    print_notes(results)
+    err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
+
+
+def _eval_index(
+    index_path: Path,
+    models: list[str],
+    retrieval: list[Path],
+    setting: list[str],
+    options: dict,
+    rerank: str | None,
+    filters: list[str],
+    hits: int,
+    limit: int | None,
+    output: Path,
+    all_metrics: bool,
+) -> None:
+    """``eval --index``: each --setting (or the options given) as one row, every query through Index.search."""
+    from embedlab.data import IRDataset, load_ir
+    from embedlab.errors import OptionError
+    from embedlab.evaluate import save_results
+    from embedlab.evaluate.pipeline import evaluate_settings, parse_setting
+    from embedlab.index import Index
+    from embedlab.utils.atomic import check_output_dir
+    from embedlab.utils.console import err_console
+
+    if models:
+        raise OptionError("--index", "evaluates the index's own model: give no MODEL with --index")
+    if len(retrieval) != 1:
+        raise OptionError("--retrieval", "give one labelled retrieval file with --index")
+    check_output_dir(output, "eval-results", inputs=[retrieval[0]], recognize=lambda p: (p / "results.json").is_file())
+    ir = load_ir(retrieval[0])
+    if limit:
+        keep = list(ir.queries)[:limit]
+        ir = IRDataset({q: ir.queries[q] for q in keep}, ir.corpus, {q: ir.relevant[q] for q in keep}, ir.name)
+    given = {k: v for k, v in options.items() if v is not None}
+    with flag_names({"settings": "--setting"}):
+        rows = {s: {**given, **parse_setting(s)} for s in setting}
+    if not rows:
+        rows = {",".join(f"{k}={v}" for k, v in given.items()) or "saved settings": given}
+    idx = Index.load(index_path)
+    try:
+        results = evaluate_settings(
+            idx, ir, rows, k=hits, filters=filters or None, rerank=rerank, progress=say, task=Path(retrieval[0]).stem
+        )
+    finally:
+        idx.close()
+    results.tasks[Path(retrieval[0]).stem]["limit"] = limit
+    save_results(results, output)
+    print_table(results, all_metrics=all_metrics, title=f"embedlab eval --index {index_path}")
     print_notes(results)
     err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
 
