@@ -183,10 +183,13 @@ def eval_command(
             limit=limit,
             progress=say,
         )
-    save_results(results, output)
+    save_results(results, output, mteb=True)
     print_table(results, all_metrics=all_metrics, title="embedlab eval")
     print_notes(results)
-    err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
+    err_console.print(
+        f"results written to {output}/ (results.json, results.csv, results.md; mteb/ in mteb's TaskResult format)",
+        highlight=False,
+    )
 
 
 def _eval_index(

@@ -176,13 +176,24 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def save_results(results: Results, folder: str | Path) -> Path:
-    """Write ``results.json``, ``results.csv`` (long format), ``results.md`` and ``results-all.md`` atomically."""
+def save_results(results: Results, folder: str | Path, *, mteb: bool = False) -> Path:
+    """Write ``results.json``, ``results.csv`` (long format), ``results.md`` and ``results-all.md`` atomically.
+
+    With ``mteb=True`` (and mteb installed), each model's task scores are also written as mteb ``TaskResult`` files
+    under ``mteb/`` (:func:`embedlab.evaluate.mteb_results.write_mteb_results`; ``mteb.ResultCache(FOLDER/"mteb")``).
+    """
     with atomic_dir(folder, kind="eval-results", recognize=lambda p: (p / "results.json").is_file()) as tmp:
         atomic_write_json(tmp / "results.json", results.to_dict())
         atomic_write_text(tmp / "results.csv", results.to_csv())
         atomic_write_text(tmp / "results.md", results.to_markdown("main"))
         atomic_write_text(tmp / "results-all.md", results.to_markdown("all"))
+        if mteb and any(info.get("kind") != "pipeline" for info in results.models.values()):
+            import importlib.util
+
+            if importlib.util.find_spec("mteb") is not None:
+                from embedlab.evaluate.mteb_results import write_mteb_results
+
+                write_mteb_results(results, tmp / "mteb")
     return Path(folder)
 
 

@@ -336,6 +336,7 @@ def _evaluate_model(
         info.update(encoder.info())
     info["backend"] = getattr(encoder, "backend", backend)
     info["model"] = name
+    info["fingerprint"] = encoder.fingerprint
     resolved = Path(resolve_model(name).path)
     if (resolved / "curves.csv").exists():
         info["training_run"] = str(resolved)
