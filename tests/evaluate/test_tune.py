@@ -114,3 +114,32 @@ def test_pseudo_queries_from_the_corpus(tmp_path, minilm_path, shared_data):
         assert q in " ".join(data["corpus"][doc].split())  # a sentence of its own document (spaces normalised)
     result = tune(index, pseudo_queries=30, save=False)
     assert result.pseudo and result.queries == 30 and len(result.rows) >= 12
+
+
+def test_chunk_sizes_rebuild_from_the_index(tmp_path, minilm_path, cli, monkeypatch):
+    import re
+
+    from pipelinefixtures import DOCS, GRADED, QUERIES
+
+    from embedlab.evaluate.tune_chunks import index_documents
+    from embedlab.index import Index
+
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path / "cache"))  # the default embedding cache, kept here
+    index = Index.build(minilm_path, DOCS, tmp_path / "idx", chunk="sentences", chunk_size=1, overlap=0)
+    rebuilt = {d.id: d.text for d in index_documents(index)}
+    assert rebuilt == {d["id"]: d["text"] for d in DOCS}  # the chunks put back in place give the documents
+    index.close()
+    dev = tmp_path / "dev.json"
+    import json
+
+    dev.write_text(json.dumps({"queries": QUERIES, "corpus": {d["id"]: d["text"] for d in DOCS},
+                               "relevant_docs": GRADED}))  # fmt: skip
+    code, out, err = cli("tune", tmp_path / "idx", "--retrieval", dev, "--chunk-sizes", "2,3", "--folds", "2",
+                         "--seed", "0")  # fmt: skip
+    assert code == 0, err
+    assert "chunk_size=2 bm25" in " ".join(out.split()) and "chunk_size=3 dense" in " ".join(out.split())
+    after = Index.load(tmp_path / "idx")
+    won = re.search(r"chunk size (\d) sentences won", err)
+    assert after.manifest.chunking["size"] == (int(won.group(1)) if won else 1)
+    assert list((tmp_path / "cache").iterdir())  # the rebuilds embedded through the cache
+    assert not list(tmp_path.glob(".tune-chunks-*"))  # the scratch builds are gone

@@ -24,6 +24,9 @@ def tune_command(
     limit: int | None = typer.Option(None, "--limit", min=2, help="Use only the first N dev queries."),
     save: bool = typer.Option(True, "--save/--no-save", help="Save the choice into the index."),
     seed: int = typer.Option(0, "--seed", help="Seed of the folds and the pseudo-queries."),
+    chunk_sizes: str | None = typer.Option(
+        None, "--chunk-sizes", help="Also rebuild with these sentence-chunk sizes (e.g. 3,5,8; embeddings cached)."
+    ),
 ) -> None:
     """Try the search pipeline's settings on dev queries; save the best when it beats the defaults held-out."""
     from rich.table import Table
@@ -42,14 +45,29 @@ def tune_command(
     if ir is not None and limit:
         keep = list(ir.queries)[:limit]
         ir = IRDataset({q: ir.queries[q] for q in keep}, ir.corpus, {q: ir.relevant[q] for q in keep}, ir.name)
-    idx = Index.load(index)
-    try:
-        result = tune(
-            idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, min_gain=min_gain, folds=folds, seed=seed,
-            depth=hits, save=save, progress=say,
-        )  # fmt: skip
-    finally:
-        idx.close()
+    if chunk_sizes:
+        from embedlab.evaluate.tune_chunks import tune_chunk_sizes
+
+        if ir is None:
+            raise OptionError("--chunk-sizes", "needs labelled dev queries (--retrieval FILE)")
+        try:
+            sizes = [int(s) for s in chunk_sizes.split(",") if s.strip()]
+        except ValueError:
+            raise OptionError("--chunk-sizes", f"{chunk_sizes!r} is not a comma-separated list of numbers") from None
+        result, size = tune_chunk_sizes(
+            index, ir, sizes, min_gain=min_gain, folds=folds, seed=seed, depth=hits, save=save, progress=say
+        )
+        if size is not None:
+            err_console.print(f"chunk size {size} sentences won{': index rebuilt' if save else ''}", highlight=False)
+    else:
+        idx = Index.load(index)
+        try:
+            result = tune(
+                idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, min_gain=min_gain, folds=folds, seed=seed,
+                depth=hits, save=save, progress=say,
+            )  # fmt: skip
+        finally:
+            idx.close()
     kind = "pseudo-queries from the corpus" if result.pseudo else "labelled dev queries"
     table = Table(title=f"embedlab tune {index}: {result.queries} {kind}", header_style="bold")
     for col in ("setting", "NDCG@10", "MRR@10", "recall@10", "MAP@100", "ms/query"):
