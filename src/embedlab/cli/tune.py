@@ -70,7 +70,7 @@ def tune_command(
             idx.close()
     kind = "pseudo-queries from the corpus" if result.pseudo else "labelled dev queries"
     table = Table(title=f"embedlab tune {index}: {result.queries} {kind}", header_style="bold")
-    for col in ("setting", "NDCG@10", "MRR@10", "recall@10", "MAP@100", "ms/query"):
+    for col in ("setting", "NDCG@10", "MRR@10", "recall@10", "MAP@100", "search ms/q"):
         table.add_column(col, justify="left" if col == "setting" else "right")
     for row in result.rows:
         mark = " ★" if row["name"] == result.best else ""
