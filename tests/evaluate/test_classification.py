@@ -43,6 +43,7 @@ def test_separable_classes_score_high():
 def test_banking77_within_002_of_mteb(minilm, minilm_path):
     pytest.importorskip("mteb")
     from datasets import Dataset, DatasetDict
+
     from embedlab.evaluate.mteb_tasks import run_mteb_task
     from embedlab.models.cache import CachedEncoder
     from embedlab.models.encoder import SentenceEncoder

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 from embedlab.evaluate.mteb_tasks import get_task, run_mteb_task
 from testsupport import shared_path
 
 
 def test_unknown_task_suggests_names():
     pytest.importorskip("mteb")
-    with pytest.raises(OptionError, match=r"did you mean .*Banking77Classification"):
+    with pytest.raises(ParameterError, match=r"tasks: unknown MTEB task .*did you mean .*Banking77Classification"):
         get_task("Banking77Clasification")
 
 

@@ -37,7 +37,7 @@ def test_batch_similarity_on_aims_qa(minilm, minilm_path, tmp_path, tiny_kv):  #
 def test_pairs_errors(tmp_path):
     f = tmp_path / "p.csv"
     f.write_text("foo,bar\na,b\n")
-    with pytest.raises(InputError, match="missing column for the question"):
+    with pytest.raises(InputError, match="missing column for the query"):
         load_pairs(f)
     g = tmp_path / "one.jsonl"
     g.write_text('{"question": "q", "answer": "a"}\n')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,9 +65,45 @@ def print_table(results: Results, *, all_metrics: bool = False, title: str | Non
     console.print(table)
 
 
+def say(message: str) -> None:
+    """A progress line on stderr (warnings in yellow); plain lines when piped, so logs show each step."""
+    from embedlab.utils.console import err_console
+
+    if message.startswith("warning: "):
+        err_console.print(f"[yellow]{message}[/yellow]", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(f"[dim]{message}[/dim]", highlight=False, soft_wrap=True)
+
+
+def print_notes(results: Results) -> None:
+    """Why no best is marked in a column, and the warnings, after the table."""
+    from embedlab.utils.console import err_console
+
+    for reason in results.no_best.values():
+        err_console.print(f"[yellow]note: {reason}[/yellow]", highlight=False, soft_wrap=True)
+    for warning in results.warnings:
+        err_console.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def flag_names(names: dict[str, str | None]) -> Iterator[None]:
+    """Within the block, a :class:`ParameterError` for one of ``names`` is shown with that flag or argument."""
+    from embedlab.errors import OptionError, ParameterError
+
+    try:
+        yield
+    except OptionError:
+        raise
+    except ParameterError as exc:
+        flag = names.get(exc.param)
+        if flag is None:
+            raise
+        raise OptionError(flag, exc.detail) from exc
+
+
 def eval_command(
-    models: list[str] = typer.Argument(
-        ..., metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
+    models: list[str] | None = typer.Argument(
+        None, metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
     ),
     task: list[str] | None = typer.Option(None, "--task", "-t", help=_TASK_HELP),
     retrieval: list[Path] | None = typer.Option(None, "--retrieval", help="Retrieval data (IR JSON, BEIR, pairs)."),
@@ -79,13 +117,45 @@ def eval_command(
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse embeddings cached on disk."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Embedding cache folder."),
     batch_size: int = typer.Option(32, "--batch-size", min=1),
-    device: str | None = typer.Option(None, "--device", help="cpu, cuda, mps..."),
+    device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:N, mps (checked before loading)."),
+    backend: str = typer.Option("torch", "--backend", help="What computes the vectors: torch, onnx, onnx-int8..."),
+    backends: str | None = typer.Option(
+        None, "--backends", help="Several backends side by side, comma-separated (e.g. torch,onnx-int8)."
+    ),
     all_metrics: bool = typer.Option(
         False, "--all-metrics", help="Show every metric, not only the main one per task."
     ),
+    index: Path | None = typer.Option(
+        None, "--index", help="Evaluate this index's search pipeline (as served) on --retrieval instead of models."
+    ),
+    setting: list[str] | None = typer.Option(
+        None, "--setting", help="With --index: search settings of one row, e.g. mode=hybrid,fusion=weighted,alpha=0.5."
+    ),
+    mode: str | None = typer.Option(None, "--mode", help="With --index: dense, bm25 or hybrid."),
+    fusion: str | None = typer.Option(None, "--fusion", help="With --index: rrf or weighted."),
+    alpha: float | None = typer.Option(None, "--alpha", help="With --index: dense weight of weighted fusion."),
+    rrf_k: int | None = typer.Option(None, "--rrf-k", help="With --index: the RRF constant."),
+    candidates: int | None = typer.Option(None, "--candidates", help="With --index: first-stage depth."),
+    mmr: float | None = typer.Option(None, "--mmr", help="With --index: MMR lambda in [0, 1]."),
+    rerank: str | None = typer.Option(None, "--rerank", help="With --index: a cross-encoder to rerank with."),
+    rerank_top: int | None = typer.Option(None, "--rerank-top", help="With --index: candidates reranked."),
+    filters: list[str] | None = typer.Option(None, "--filter", help="With --index: a metadata filter (repeatable)."),
+    hits: int = typer.Option(100, "--hits", min=1, help="With --index: hits per query (documents at best chunk)."),
 ) -> None:
-    """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side."""
+    """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side; or, with
+    --index, the index's whole search pipeline on labelled queries."""
+    if index is not None:
+        options = {"mode": mode, "fusion": fusion, "alpha": alpha, "rrf_k": rrf_k, "candidates": candidates}
+        options |= {"mmr": mmr, "rerank_top": rerank_top}
+        _eval_index(index, models or [], retrieval or [], setting or [], options, rerank, filters or [], hits,
+                    limit, output, all_metrics)  # fmt: skip
+        return
+    if not models:
+        from embedlab.errors import OptionError
+
+        raise OptionError("argument MODEL", "give at least one model (or --index INDEX to evaluate a pipeline)")
     from embedlab.evaluate import run_evaluation, save_results
+    from embedlab.utils.atomic import check_output_dir
     from embedlab.utils.console import err_console
 
     specs = list(task or [])
@@ -97,19 +167,78 @@ def eval_command(
         ("mteb", mteb),
     ):
         specs += [f"{kind}:{p}" for p in paths or []]
-    results = run_evaluation(
-        models,
-        specs,
-        cache_dir=cache_dir,
-        use_cache=cache,
-        speed=speed,
-        batch_size=batch_size,
-        device=device,
-        limit=limit,
-        progress=lambda msg: err_console.print(f"[dim]{msg}[/dim]", highlight=False),
-    )
-    save_results(results, output)
+    inputs = [*(retrieval or []), *(sts or []), *(classification or []), *(clustering or [])]
+    check_output_dir(output, "eval-results", inputs=inputs, recognize=lambda p: (p / "results.json").is_file())
+    with flag_names({"tasks": "--task", "models": "argument MODEL", "backend": "--backends" if backends else None}):
+        results = run_evaluation(
+            models,
+            specs,
+            cache_dir=cache_dir,
+            use_cache=cache,
+            speed=speed,
+            batch_size=batch_size,
+            device=device,
+            backend=backend,
+            backends=[b.strip() for b in backends.split(",") if b.strip()] if backends else None,
+            limit=limit,
+            progress=say,
+        )
+    save_results(results, output, mteb=True)
     print_table(results, all_metrics=all_metrics, title="embedlab eval")
+    print_notes(results)
+    err_console.print(
+        f"results written to {output}/ (results.json, results.csv, results.md; mteb/ in mteb's TaskResult format)",
+        highlight=False,
+    )
+
+
+def _eval_index(
+    index_path: Path,
+    models: list[str],
+    retrieval: list[Path],
+    setting: list[str],
+    options: dict,
+    rerank: str | None,
+    filters: list[str],
+    hits: int,
+    limit: int | None,
+    output: Path,
+    all_metrics: bool,
+) -> None:
+    """``eval --index``: each --setting (or the options given) as one row, every query through Index.search."""
+    from embedlab.data import IRDataset, load_ir
+    from embedlab.errors import OptionError
+    from embedlab.evaluate import save_results
+    from embedlab.evaluate.pipeline import evaluate_settings, parse_setting
+    from embedlab.index import Index
+    from embedlab.utils.atomic import check_output_dir
+    from embedlab.utils.console import err_console
+
+    if models:
+        raise OptionError("--index", "evaluates the index's own model: give no MODEL with --index")
+    if len(retrieval) != 1:
+        raise OptionError("--retrieval", "give one labelled retrieval file with --index")
+    check_output_dir(output, "eval-results", inputs=[retrieval[0]], recognize=lambda p: (p / "results.json").is_file())
+    ir = load_ir(retrieval[0])
+    if limit:
+        keep = list(ir.queries)[:limit]
+        ir = IRDataset({q: ir.queries[q] for q in keep}, ir.corpus, {q: ir.relevant[q] for q in keep}, ir.name)
+    given = {k: v for k, v in options.items() if v is not None}
+    with flag_names({"settings": "--setting"}):
+        rows = {s: {**given, **parse_setting(s)} for s in setting}
+    if not rows:
+        rows = {",".join(f"{k}={v}" for k, v in given.items()) or "saved settings": given}
+    idx = Index.load(index_path)
+    try:
+        results = evaluate_settings(
+            idx, ir, rows, k=hits, filters=filters or None, rerank=rerank, progress=say, task=Path(retrieval[0]).stem
+        )
+    finally:
+        idx.close()
+    results.tasks[Path(retrieval[0]).stem]["limit"] = limit
+    save_results(results, output)
+    print_table(results, all_metrics=all_metrics, title=f"embedlab eval --index {index_path}")
+    print_notes(results)
     err_console.print(f"results written to {output}/ (results.json, results.csv, results.md)", highlight=False)
 
 
@@ -127,6 +256,7 @@ def compare_command(
     if output is not None:
         save_results(merged, output)
     print_table(merged, all_metrics=all_metrics, title="embedlab compare")
+    print_notes(merged)
 
 
 def report_command(

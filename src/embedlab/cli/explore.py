@@ -63,7 +63,10 @@ def _heatmap_fallback(mats, labels, titles, xlabels=None):
 def contextual_command(
     model: str = typer.Argument(..., help="A transformer or sentence-transformers model."),
     word: str = typer.Option(..., "--word", "-w", help="The word to follow."),
-    sentences: list[str] = typer.Option(..., "--sentences", "-s", help="Sentences containing the word."),
+    sentences: list[str] = typer.Option(
+        ..., "--sentences", "-s", help="Sentences containing the word: --sentences A B C (or -s A -s B)."
+    ),
+    more: list[str] | None = typer.Argument(None, metavar="[SENTENCE]...", help="More sentences, after MODEL."),
     static: str = typer.Option("glove-6B-50d", "--static", help="Static word vectors to compare with ('' for none)."),
 ) -> None:
     """A word's contextual vectors across sentences against a static vector's self-similarity of 1.0."""
@@ -73,7 +76,8 @@ def contextual_command(
     from embedlab.explore.output import short
     from embedlab.utils.console import console
 
-    res = contextual_similarity(model, word, list(sentences), static=static or None)
+    # `--sentences A B` gives A to the option and B to the positional arguments: both are sentences.
+    res = contextual_similarity(model, word, [*sentences, *(more or [])], static=static or None)
     table = Table(title=f"'{word}': cosine of its contextual vectors ({model})")
     table.add_column("sentence")
     for i in range(len(res.sentences)):

@@ -5,6 +5,9 @@
 * The metrics live one per module: :mod:`.retrieval` (equal to sentence-transformers'
   ``InformationRetrievalEvaluator``), :mod:`.similarity` (``EmbeddingSimilarityEvaluator``),
   :mod:`.classification` (MTEB's protocol), :mod:`.clustering`, :mod:`.mteb_tasks`, :mod:`.speed`.
+* :func:`evaluate_search` / :func:`evaluate_settings` score an index's search pipeline as it is served (every query
+  through ``Index.search``), in the same results schema; :func:`tune` picks its settings on dev queries.
+* :mod:`.mteb_results` writes results as mteb ``TaskResult`` files and lets mteb load embedlab models.
 * :func:`build_report` writes one self-contained HTML page with tables and charts.
 
 Example:
@@ -15,10 +18,24 @@ Example:
 
 from __future__ import annotations
 
+from embedlab.evaluate.pipeline import evaluate_search, evaluate_settings
 from embedlab.evaluate.results import Results, compare, load_results, save_results
 from embedlab.evaluate.runner import TaskSpec, run_evaluation
+from embedlab.evaluate.tune import TuneResult, tune
 
-__all__ = ["Results", "TaskSpec", "build_report", "compare", "load_results", "run_evaluation", "save_results"]
+__all__ = [
+    "Results",
+    "TaskSpec",
+    "TuneResult",
+    "build_report",
+    "compare",
+    "evaluate_search",
+    "evaluate_settings",
+    "load_results",
+    "run_evaluation",
+    "save_results",
+    "tune",
+]
 
 
 def build_report(*args, **kwargs):

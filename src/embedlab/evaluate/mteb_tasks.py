@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -29,7 +29,7 @@ SUPPORTED_LOCAL = ("Classification", "STS", "Retrieval")
 
 
 def get_task(name: str) -> Any:
-    """The mteb task object for ``name``; :class:`OptionError` with close names when it does not exist."""
+    """The mteb task object for ``name``; :class:`ParameterError` with close names when it does not exist."""
     from embedlab.utils.optional import require
 
     mteb = require("mteb", "eval")
@@ -41,7 +41,7 @@ def get_task(name: str) -> Any:
         names = [t.metadata.name for t in mteb.get_tasks()]
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise OptionError("--mteb", f"unknown MTEB task {name!r}{hint}") from exc
+        raise ParameterError("tasks", f"unknown MTEB task {name!r}{hint}") from exc
 
 
 def task_type(name: str) -> str:
@@ -58,6 +58,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
     path = Path(data)
     if kind == "Classification":
         from datasets import Dataset, DatasetDict
+
         from embedlab.data import load_labeled_texts
         from embedlab.evaluate.classification import split_train_test
 
@@ -78,6 +79,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
         return {"default": ds}
     if kind == "STS":
         from datasets import Dataset, DatasetDict
+
         from embedlab.data import load_scored_pairs
 
         pairs = load_scored_pairs(path)
@@ -86,6 +88,7 @@ def check_local_data(name: str, data: str | Path) -> Any:
         return {"default": DatasetDict({split: ds})}
     if kind == "Retrieval":
         from datasets import Dataset
+
         from embedlab.data import load_ir
 
         ir = load_ir(path, split=split)
@@ -96,8 +99,8 @@ def check_local_data(name: str, data: str | Path) -> Any:
                 split: {"corpus": corpus, "queries": queries, "relevant_docs": ir.relevant, "top_ranked": None}
             }
         }
-    raise OptionError(
-        "--mteb",
+    raise ParameterError(
+        "tasks",
         f"{name} is a {kind} task; local data is supported for {', '.join(SUPPORTED_LOCAL)} tasks "
         "(other tasks run with their Hub data when it can be downloaded)",
     )
@@ -133,7 +136,7 @@ def run_mteb_task(
     task = get_task(name)
     for attr, value in task_attributes.items():
         if not hasattr(task, attr):
-            raise OptionError("--mteb", f"task {name} has no attribute {attr!r}")
+            raise ParameterError("task_attributes", f"task {name} has no attribute {attr!r}")
         setattr(task, attr, value)
     if data is not None:
         task.dataset = check_local_data(name, data) if isinstance(data, (str, Path)) else data

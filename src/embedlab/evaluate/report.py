@@ -32,6 +32,7 @@ CHART_METRICS = {
     "classification": ["accuracy", "f1", "f1_weighted"],
     "clustering": ["v_measure", "homogeneity", "completeness"],
     "mteb": ["main_score"],
+    "pipeline": ["ndcg@10", "mrr@10", "recall@10", "map@100"],
 }
 
 
@@ -296,6 +297,9 @@ def build_report(
         f"{html.escape(results.created or 'unknown date')}. Best value per column marked ★.</p>",
         "<h2>Comparison</h2>",
         _table_html(results),
+        # Why a column has no best, and what a reader of the numbers must know.
+        *[f"<p class='meta'>note: {html.escape(r)}</p>" for r in results.no_best.values()],
+        *[f"<p class='meta'>warning: {html.escape(w)}</p>" for w in results.warnings],
     ]
     for section, charts in sections:
         parts.append(f"<h2>{html.escape(section)}</h2>")

@@ -30,10 +30,19 @@ MAIN_METRICS = {
     "classification": "accuracy",
     "clustering": "v_measure",
     "mteb": "main_score",
+    # a retrieval pipeline served by an index (:func:`embedlab.evaluate.pipeline.evaluate_search`)
+    "pipeline": "ndcg@10",
 }
 # Info columns shown beside quality; True = higher is better.
-SPEED_COLUMNS = {"texts_per_s": True, "latency_ms": False, "params": False, "dim": None, "model_mb": False}
-LOWER_IS_BETTER: set[str] = set()
+SPEED_COLUMNS = {
+    "backend": None,
+    "texts_per_s": True,
+    "latency_ms": False,
+    "params": False,
+    "dim": None,
+    "model_mb": False,
+}
+LOWER_IS_BETTER: set[str] = {"ms_per_query"}
 
 
 @dataclass
@@ -43,14 +52,19 @@ class Results:
     Attributes:
         scores: ``{model: {task: {metric: value}}}``.
         tasks: ``{task: {"kind": ..., "path": ..., "size": ...}}``.
-        models: ``{model: info}`` (kind, params, dim, texts_per_s, latency_ms, training_run...).
+        models: ``{model: info}`` (kind, backend, params, dim, texts_per_s, latency_ms, training_run...); for a
+            pipeline evaluation one row per search setting (``{"index": ..., "settings": {...}}``).
         created: when the run finished (ISO 8601, UTC).
+        warnings: what a reader of the numbers must know (a model scored on its training file...).
+        no_best: ``{task: reason}``: tasks whose rows were measured on different data sizes, so no best is marked.
     """
 
     scores: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    warnings: list[str] = field(default_factory=list)
+    no_best: dict[str, str] = field(default_factory=dict)
 
     def add(self, model: str, task: str, metrics: dict[str, float]) -> None:
         self.scores.setdefault(model, {}).setdefault(task, {}).update(metrics)
@@ -77,6 +91,9 @@ class Results:
         return cols
 
     def best(self, task: str, metric: str) -> float | None:
+        """The best value of a column, or None (no values, or rows measured on different sizes: see ``no_best``)."""
+        if task in self.no_best:
+            return None
         values = [s[task][metric] for s in self.scores.values() if metric in s.get(task, {})]
         values = [v for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
         if not values:
@@ -100,7 +117,13 @@ class Results:
         return header, rows
 
     def to_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "tasks": self.tasks, "models": self.models, "scores": self.scores}
+        out: dict[str, Any] = {"created": self.created, "tasks": self.tasks, "models": self.models}
+        out["scores"] = self.scores
+        if self.warnings:
+            out["warnings"] = self.warnings
+        if self.no_best:
+            out["no_best"] = self.no_best
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Results:
@@ -109,6 +132,8 @@ class Results:
             tasks=data.get("tasks", {}),
             models=data.get("models", {}),
             created=data.get("created", ""),
+            warnings=list(data.get("warnings", [])),
+            no_best=dict(data.get("no_best", {})),
         )
 
     def to_csv(self) -> str:
@@ -151,13 +176,24 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def save_results(results: Results, folder: str | Path) -> Path:
-    """Write ``results.json``, ``results.csv`` (long format), ``results.md`` and ``results-all.md`` atomically."""
+def save_results(results: Results, folder: str | Path, *, mteb: bool = False) -> Path:
+    """Write ``results.json``, ``results.csv`` (long format), ``results.md`` and ``results-all.md`` atomically.
+
+    With ``mteb=True`` (and mteb installed), each model's task scores are also written as mteb ``TaskResult`` files
+    under ``mteb/`` (:func:`embedlab.evaluate.mteb_results.write_mteb_results`; ``mteb.ResultCache(FOLDER/"mteb")``).
+    """
     with atomic_dir(folder, kind="eval-results", recognize=lambda p: (p / "results.json").is_file()) as tmp:
         atomic_write_json(tmp / "results.json", results.to_dict())
         atomic_write_text(tmp / "results.csv", results.to_csv())
         atomic_write_text(tmp / "results.md", results.to_markdown("main"))
         atomic_write_text(tmp / "results-all.md", results.to_markdown("all"))
+        if mteb and any(info.get("kind") != "pipeline" for info in results.models.values()):
+            import importlib.util
+
+            if importlib.util.find_spec("mteb") is not None:
+                from embedlab.evaluate.mteb_results import write_mteb_results
+
+                write_mteb_results(results, tmp / "mteb")
     return Path(folder)
 
 
@@ -182,17 +218,32 @@ def load_results(path: str | Path) -> Results:
 def compare(paths: list[str | Path]) -> Results:
     """Merge several results into one; later ones win for the same model, task and metric.
 
+    Rows of one task measured on different data sizes (e.g. one run with ``--limit 50``, one without) are not
+    comparable: the merged results name the task in ``no_best`` with the sizes, and no best is marked for it.
+
     Example:
         >>> compare(["results-base", "results-finetuned"]).to_markdown()
     """
     merged = Results()
+    sizes: dict[str, dict[Any, list[str]]] = {}
     for path in paths:
         res = load_results(path)
         for task, meta in res.tasks.items():
             merged.tasks.setdefault(task, {}).update(meta)
+            key = (meta.get("size"), meta.get("limit"))
+            sizes.setdefault(task, {}).setdefault(key, []).append(str(path))
         for model, info in res.models.items():
             merged.models.setdefault(model, {}).update(info)
         for model, tasks in res.scores.items():
             for task, metrics in tasks.items():
                 merged.add(model, task, metrics)
+        merged.warnings += [w for w in res.warnings if w not in merged.warnings]
+        merged.no_best.update(res.no_best)
+    for task, by_size in sizes.items():
+        if len(by_size) > 1:
+            described = "; ".join(
+                f"{size if size is not None else '?'} texts{f' (limit {limit})' if limit else ''} in {', '.join(ps)}"
+                for (size, limit), ps in by_size.items()
+            )
+            merged.no_best[task] = f"task {task} was measured on different sizes ({described}): no best is marked"
     return merged

@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.data.ir import PASSAGE_COLUMNS, QUERY_COLUMNS
-from embedlab.data.records import check_file, iter_records, pick_column, text_value, unknown_format
 from embedlab.explore.heatmap import cosine_matrix
 from embedlab.explore.output import short
 from embedlab.models.encoder import Encoder, load_encoder
@@ -45,33 +43,18 @@ class BatchSimilarity:
 
 
 def load_pairs(path: str | Path, *, limit: int | None = None) -> tuple[list[str], list[str]]:
-    """(questions, answers) from a CSV/TSV/JSONL/JSON of pairs, or an IR JSON (each query with its first answer)."""
-    p = check_file(path, "pairs")
-    if p.suffix.lower() == ".json" and p.read_text(encoding="utf-8").lstrip().startswith("{"):
-        from embedlab.data import load_ir
+    """(questions, answers) from any retrieval data :func:`embedlab.data.load_ir` reads (IR JSON, BEIR folder, a
+    CSV/TSV/JSONL of question/answer pairs): each question with its first relevant answer."""
+    from embedlab.data import load_ir
+    from embedlab.errors import InputError
 
-        ds = load_ir(p)
-        rows = [(q, ds.corpus[next(iter(ds.relevant[qid]))]) for qid, q in ds.queries.items()]
-        qs, ans = [r[0] for r in rows], [r[1] for r in rows]
-    else:
-        if p.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json"):
-            raise unknown_format(p, ".csv, .tsv, .jsonl, .json (question, answer columns) or IR JSON")
-        qs, ans = [], []
-        cols = None
-        for line, rec in iter_records(p):
-            if cols is None:
-                cols = (
-                    pick_column(list(rec), None, QUERY_COLUMNS, p, "the question"),
-                    pick_column(list(rec), None, PASSAGE_COLUMNS, p, "the answer"),
-                )
-            qs.append(text_value(rec.get(cols[0]), p, line, cols[0]))
-            ans.append(text_value(rec.get(cols[1]), p, line, cols[1]))
+    ds = load_ir(path)
+    qs = list(ds.queries.values())
+    ans = [ds.corpus[next(iter(ds.relevant[qid]))] for qid in ds.queries]
     if limit:
         qs, ans = qs[:limit], ans[:limit]
     if len(qs) < 2:
-        from embedlab.errors import InputError
-
-        raise InputError("a batch needs at least two pairs", path=p)
+        raise InputError("a batch needs at least two pairs", path=path)
     return qs, ans
 
 
@@ -95,7 +78,8 @@ def batch_similarity(
     out = []
     for model in models:
         enc = load_encoder(model) if isinstance(model, str) else model
-        cos = cosine_matrix(enc.encode(questions), enc.encode(answers))
+        # MNRL scores queries against documents: each side in its role (a two-tower model uses both towers).
+        cos = cosine_matrix(enc.encode_queries(questions), enc.encode_documents(answers))
         probs = softmax_rows(scale * cos)
         diag = np.arange(len(questions))
         out.append(

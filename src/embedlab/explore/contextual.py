@@ -76,7 +76,8 @@ def contextual_similarity(
     """Compare a word's contextual vectors across sentences, and a static model's single vector.
 
     Args:
-        model: a transformer / sentence-transformers model argument or a loaded SentenceTransformer.
+        model: a transformer / sentence-transformers model argument, a loaded
+            :class:`~embedlab.models.encoder.SentenceEncoder`, or a loaded SentenceTransformer.
         word: the word to follow (matched case-insensitively as a whole word).
         sentences: two or more sentences that contain it.
         static: a word-vector model (name or KeyedVectors) whose self-similarity to report; None skips it.
@@ -90,9 +91,13 @@ def contextual_similarity(
     for s in sentences:
         _word_span(s, word)
     if isinstance(model, str):
-        from embedlab.models.resolve import load_sentence_model
+        from embedlab.models.encoder import load_encoder
 
-        model = load_sentence_model(model, device="cpu")
+        model = load_encoder(model, device="cpu")
+    # Token vectors need the network itself, not sentence embeddings: take it from the encoder.
+    model = getattr(model, "model", model)
+    if not hasattr(model, "tokenizer"):
+        raise InputError("contextual vectors need a transformer model, not static word vectors")
     vectors = token_vectors(model, word, sentences)
     result = ContextualResult(word, list(sentences), vectors, cosine_matrix(vectors, vectors))
     if static is not None:

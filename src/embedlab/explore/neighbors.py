@@ -26,8 +26,9 @@ def nearest_neighbors(model: str | Encoder, corpus: list[str], query: str, *, k:
         k: how many to return.
     """
     enc = load_encoder(model) if isinstance(model, str) else model
-    emb = enc.encode(list(corpus))
-    q = enc.encode([query])
+    # A search: the query in its query role (prompt or tower), the corpus as documents.
+    emb = enc.encode_documents(list(corpus))
+    q = enc.encode_queries([query])
     scores = cosine_matrix(q, emb)[0]
     order = np.lexsort((np.arange(len(scores)), -scores))[:k]
     return [(float(scores[i]), corpus[i]) for i in order]

@@ -46,12 +46,17 @@ def pooling_comparison(
     """
     from sentence_transformers import SentenceTransformer, models
 
-    from embedlab.models.resolve import load_sentence_model, resolve_model
+    from embedlab.errors import InputError
+    from embedlab.models.encoder import load_encoder
+    from embedlab.models.resolve import resolve_model
 
     pairs = load_scored_pairs(sts)  # validate before loading any model
     if limit:
         pairs = pairs.subset(limit)
-    trained = load_sentence_model(model, device="cpu")
+    encoder = load_encoder(model, device="cpu")
+    trained = getattr(encoder, "model", None)  # the naive poolings are built from the encoder's own network
+    if trained is None:
+        raise InputError(f"{model}: pooling needs a transformer model, not static word vectors")
     raw_path = resolve_model(raw).path if raw else resolve_model(model).path
     result = PoolingResult(same_weights=raw is None, pairs=len(pairs))
 

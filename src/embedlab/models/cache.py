@@ -5,6 +5,10 @@ files and the settings that change its vectors, so retraining a model in place i
 by the SHA-1 of its role and its UTF-8 bytes, since a prompted or two-tower model embeds the same text differently
 as a query and as a document. A run encodes only texts it has not seen with that model and appends them as one new
 shard (``keys-<id>.npy`` + ``vecs-<id>.npy``), written atomically, so an interrupted run never corrupts the cache.
+A third file, ``sums-<id>.json``, written last, holds the SHA-256 of the other two: a shard whose files no longer
+match it (a flipped bit, a truncated copy) is dropped with a warning and its texts are encoded again, so a damaged
+cache costs time, never wrong vectors (before, it yielded NaN scores silently). A shard without its sums file is
+still being written by another process, or was left by a killed run: it is skipped, not trusted.
 
 :class:`CachedEncoder` also removes duplicates inside a call, so texts shared by several tasks are encoded once.
 
@@ -17,8 +21,10 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +68,10 @@ class EmbeddingCache:
             folder = self._folder(fingerprint)
             if folder.is_dir():
                 for keys_file in sorted(folder.glob("keys-*.npy")):
-                    vec_file = keys_file.with_name("vecs-" + keys_file.name[5:])
-                    try:
-                        keys = np.load(keys_file)
-                        vecs = np.load(vec_file)
-                    except (OSError, ValueError):  # a shard from a crashed run without its partner: ignore it
+                    shard = _read_shard(keys_file)
+                    if shard is None:
                         continue
-                    for k, v in zip(keys, vecs, strict=False):
+                    for k, v in zip(*shard, strict=False):
                         table[bytes(k)] = v
             self._loaded[fingerprint] = table
         return self._loaded[fingerprint]
@@ -86,6 +89,10 @@ class EmbeddingCache:
             np.save(fh, vectors.astype(np.float32))
         with atomic_path(folder / f"keys-{shard}.npy") as tmp, open(tmp, "wb") as fh:
             np.save(fh, key_arr)
+        # The sums last: a shard is trusted only once both of its files are complete and checksummed.
+        sums = {"keys": _sha256(folder / f"keys-{shard}.npy"), "vecs": _sha256(folder / f"vecs-{shard}.npy")}
+        with atomic_path(folder / f"sums-{shard}.json") as tmp:
+            Path(tmp).write_text(json.dumps(sums), encoding="utf-8")
         table = self.table(fingerprint)
         for k, v in zip(keys, vectors, strict=False):
             table[k] = v
@@ -97,6 +104,38 @@ class EmbeddingCache:
         target = self._folder(fingerprint) if fingerprint else self.root
         shutil.rmtree(target, ignore_errors=True)
         self._loaded.clear()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_shard(keys_file: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """A shard's keys and vectors, or None: not finished (no sums file yet) or damaged (dropped, with a warning)."""
+    shard = keys_file.name[5:-4]
+    vec_file = keys_file.with_name(f"vecs-{shard}.npy")
+    sums_file = keys_file.with_name(f"sums-{shard}.json")
+    if not sums_file.is_file():
+        return None  # being written, or left by a killed run before its sums: never trusted
+    try:
+        sums = json.loads(sums_file.read_text(encoding="utf-8"))
+        intact = sums.get("keys") == _sha256(keys_file) and sums.get("vecs") == _sha256(vec_file)
+        if intact:
+            keys, vecs = np.load(keys_file), np.load(vec_file)
+            intact = len(keys) == len(vecs) and bool(np.isfinite(vecs).all())
+    except (OSError, ValueError, AttributeError):
+        intact = False
+    if intact:
+        return keys, vecs
+    warnings.warn(
+        f"embedding cache: shard {keys_file.parent / shard} failed its checksum; dropped, its texts will be "
+        "encoded again",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    for f in (sums_file, keys_file, vec_file):
+        f.unlink(missing_ok=True)
+    return None
 
 
 class CachedEncoder(RoleMixin):

@@ -1,0 +1,261 @@
+"""Tune an index's search settings on labelled (or pseudo-labelled) queries, guarding against fitting noise.
+
+:func:`tune` tries a small grid of the pipeline's settings (mode; fusion and its parameters: RRF k, weighted alpha;
+the candidate depth of each first-stage list; MMR on top of the best; the rerank depth when a reranker is given),
+each through :func:`embedlab.evaluate.pipeline.run_search` (every query through ``Index.search``), and keeps the
+per-query rankings.
+
+**The guard.** Picking the best of ~20 settings on the same queries that measure it flatters the winner. So the
+choice is cross-validated: the queries are cut into ``folds`` parts; for each part, the setting that is best on the
+other parts is scored on it, beside the defaults. The mean gain of those held-out scores over the defaults is an
+honest estimate of what tuning adds. The index moves off the defaults only when that held-out gain is at least
+``min_gain`` NDCG@10 (0.005 by default: a floor for gains too small to matter; the held-out measurement is the main
+guard, and on small dev sets, where a difference between two pipelines has a standard error of 0.01 or more, a
+higher ``min_gain`` is safer); the setting saved is then the best on all queries. MMR and rerank depths are tried
+on top of the best first stage on all queries, so their held-out estimate is slightly optimistic.
+
+**Without labels** (``pseudo_queries=N``): N queries are made from the corpus itself, inverse-cloze style as
+``embedlab data pairs-from-corpus`` makes them: a sentence of a document is the query, its document the answer. The
+sentence is still in its document, which favours exact term matching (BM25): prefer real dev queries when you have
+them.
+
+Example:
+    >>> result = tune(Index.load("idx"), load_ir("dev.json"))
+    >>> result.adopted, result.chosen
+    (True, {'mode': 'hybrid', 'fusion': 'weighted', 'alpha': 0.5})
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from embedlab.data import IRDataset
+from embedlab.errors import InputError, ParameterError
+from embedlab.evaluate.pipeline import DEFAULT_DEPTH, SearchRun, _check_ir, run_search
+
+MIN_GAIN = 0.005
+METRIC = "ndcg@10"
+DEFAULTS = "defaults"
+
+
+def search_grid(*, depth: int = DEFAULT_DEPTH) -> dict[str, dict[str, Any]]:
+    """The first-stage settings :func:`tune` tries, by row name (``defaults`` first: ties keep the defaults)."""
+    grid: dict[str, dict[str, Any]] = {DEFAULTS: {}, "dense": {"mode": "dense"}, "bm25": {"mode": "bm25"}}
+    for rrf_k in (10, 30, 60):
+        grid[f"hybrid rrf rrf_k={rrf_k}"] = {"mode": "hybrid", "fusion": "rrf", "rrf_k": rrf_k}
+    for alpha in (0.3, 0.5, 0.7):
+        grid[f"hybrid weighted alpha={alpha}"] = {"mode": "hybrid", "fusion": "weighted", "alpha": alpha}
+    deeper = 3 * depth
+    grid[f"hybrid rrf rrf_k=60 candidates={deeper}"] = {"mode": "hybrid", "fusion": "rrf", "candidates": deeper}
+    grid[f"hybrid weighted alpha=0.5 candidates={deeper}"] = {
+        "mode": "hybrid", "fusion": "weighted", "alpha": 0.5, "candidates": deeper,
+    }  # fmt: skip
+    return grid
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` tried and chose.
+
+    Attributes:
+        rows: per setting, ``{"name", "settings", "ndcg@10", "mrr@10", "recall@10", "ms_per_query"}`` on all queries.
+        best: the setting best on all queries.
+        chosen: the settings saved (``{}``: the defaults were kept).
+        adopted: whether the index moved off the defaults.
+        cv_gain: the cross-validated held-out NDCG@10 gain of tuning over the defaults.
+        min_gain: the gain required to move.
+        queries: how many queries were used; ``pseudo`` whether they were made from the corpus.
+        reason: one line that says why the choice was made.
+        saved: whether the choice was written into the index.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    best: str = DEFAULTS
+    chosen: dict[str, Any] = field(default_factory=dict)
+    adopted: bool = False
+    cv_gain: float = 0.0
+    min_gain: float = MIN_GAIN
+    queries: int = 0
+    pseudo: bool = False
+    reason: str = ""
+    saved: bool = False
+
+
+def tune(
+    index: Any,
+    ir: IRDataset | None = None,
+    *,
+    pseudo_queries: int = 0,
+    reranker: Any = None,
+    min_gain: float = MIN_GAIN,
+    folds: int = 5,
+    seed: int = 0,
+    depth: int = DEFAULT_DEPTH,
+    grid: Mapping[str, Mapping[str, Any]] | None = None,
+    save: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> TuneResult:
+    """Find the index's best search settings on dev queries and save them when they beat the defaults held-out.
+
+    Args:
+        index: an :class:`embedlab.index.Index`.
+        ir: labelled dev queries whose corpus ids are the index's document ids (None with ``pseudo_queries``).
+        pseudo_queries: without labels, make this many queries from the corpus (a sentence, its document).
+        reranker: a cross-encoder (name or loaded): also try reranking the top 10/20/50 of the best first stage.
+        min_gain: the held-out NDCG@10 gain over the defaults needed to move off them.
+        folds: cross-validation folds (at most one per query).
+        seed: seed of the fold assignment and of the pseudo-queries.
+        depth: hits asked per query (documents at their best chunk).
+        grid: the first-stage settings to try (default :func:`search_grid`).
+        save: write the choice into the index (``Index.save_search_settings``); search, serve and
+            ``evaluate_search`` then use it unless overridden. When the defaults are kept, saved settings are reset.
+        progress: called with a line per setting tried.
+
+    Example:
+        >>> tune(Index.load("idx"), pseudo_queries=200).reason
+    """
+    from embedlab.index.settings import SearchSettings
+
+    say = progress or (lambda _m: None)
+    _check_args(ir, pseudo_queries, min_gain, folds)
+    data = ir if ir is not None else pseudo_query_set(index, pseudo_queries, seed=seed)
+    _check_ir(index, data)
+    base = SearchSettings()  # tried over the defaults, not over settings an earlier tune saved
+    vectors = index.embed([data.queries[q] for q in data.queries])
+    runs: dict[str, SearchRun] = {}
+    options: dict[str, dict[str, Any]] = {}
+
+    def trial(name: str, opts: Mapping[str, Any]) -> None:
+        say(f"trying {name}")
+        options[name] = dict(opts)
+        runs[name] = run_search(index, data, k=depth, query_vectors=vectors, settings=base, **opts)
+
+    for name, opts in (grid or search_grid(depth=depth)).items():
+        trial(name, opts)
+    first = _best(runs, list(runs))
+    for lam in (0.7, 0.9):
+        trial(f"{first} + mmr={lam}", {**options[first], "mmr": lam})
+    if reranker is not None:
+        ce = index.reranker(reranker)
+        for top in (10, 20, 50):
+            trial(f"{first} + rerank_top={top}", {**options[first], "rerank": ce, "rerank_top": top})
+    result = _decide(runs, options, min_gain=min_gain, folds=min(folds, len(data.queries)), seed=seed)
+    result.queries, result.pseudo = len(data.queries), ir is None
+    if save:
+        index.save_search_settings(base.merged(**result.chosen) if result.adopted else None)
+        result.saved = True
+    return result
+
+
+def _check_args(ir: IRDataset | None, pseudo_queries: int, min_gain: float, folds: int) -> None:
+    if ir is None and not pseudo_queries:
+        raise ParameterError("ir", "give labelled dev queries, or pseudo_queries=N to make them from the corpus")
+    if ir is not None and pseudo_queries:
+        raise ParameterError("pseudo_queries", "give either labelled dev queries or pseudo-queries, not both")
+    if isinstance(pseudo_queries, bool) or not isinstance(pseudo_queries, int) or pseudo_queries < 0:
+        raise ParameterError("pseudo_queries", f"must be a whole number of at least 0, got {pseudo_queries!r}")
+    if not isinstance(min_gain, (int, float)) or not math.isfinite(min_gain) or min_gain < 0:
+        raise ParameterError("min_gain", f"must be a finite number of at least 0, got {min_gain!r}")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ParameterError("folds", f"must be a whole number of at least 2, got {folds!r}")
+
+
+def _best(runs: Mapping[str, SearchRun], names: list[str], subset: list[int] | None = None) -> str:
+    """The name with the highest NDCG@10 on ``subset`` (the first of equals: the grid's order breaks ties)."""
+    scores = [runs[n].metrics(subset)[METRIC] for n in names]
+    return names[int(np.argmax(scores))]
+
+
+def _decide(
+    runs: Mapping[str, SearchRun], options: Mapping[str, dict[str, Any]], *, min_gain: float, folds: int, seed: int
+) -> TuneResult:
+    """Cross-validated choice: held-out gain of "best on the other folds" over the defaults, then the rule."""
+    names = list(runs)
+    n = len(runs[DEFAULTS].query_ids)
+    if n < 2:
+        raise InputError("tuning needs at least 2 queries")
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    parts = [sorted(order[f::folds]) for f in range(folds)]
+    gains = []
+    for held in parts:
+        train = sorted(set(order) - set(held))
+        pick = _best(runs, names, train)
+        gains.append(len(held) * (runs[pick].metrics(held)[METRIC] - runs[DEFAULTS].metrics(held)[METRIC]))
+    cv_gain = float(sum(gains) / n)
+    result = TuneResult(cv_gain=cv_gain, min_gain=min_gain)
+    for name in names:
+        m = runs[name].metrics()
+        keep = ("ndcg@10", "mrr@10", "recall@10", "map@100", "ms_per_query")
+        row = {"name": name, "settings": _printable(options[name]), **{k: m[k] for k in keep}}
+        result.rows.append(row)
+    result.best = _best(runs, names)
+    best_gain = runs[result.best].metrics()[METRIC] - runs[DEFAULTS].metrics()[METRIC]
+    if result.best != DEFAULTS and cv_gain >= min_gain and best_gain > 0:
+        result.adopted = True
+        result.chosen = {k: v for k, v in options[result.best].items() if k != "rerank"}
+        result.reason = (
+            f"{result.best}: NDCG@10 +{best_gain:.4f} over the defaults on all {n} queries, "
+            f"+{cv_gain:.4f} held-out ({folds}-fold cross-validation) >= the minimum gain {min_gain:g}"
+        )
+    else:
+        result.reason = (
+            f"kept the defaults: the held-out gain of tuning is {cv_gain:+.4f} NDCG@10 ({folds}-fold "
+            f"cross-validation), below the minimum gain {min_gain:g}"
+        )
+    return result
+
+
+def _printable(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else "reranker") for k, v in options.items()}
+
+
+def pseudo_query_set(index: Any, n: int, *, seed: int = 0) -> IRDataset:
+    """``n`` queries made from the index's own documents: a sentence of a document (5 words or more) as the query,
+    its document as the one relevant answer (:func:`embedlab.data.pairs_from_corpus.inverse_cloze_pairs`).
+
+    Example:
+        >>> ir = pseudo_query_set(Index.load("idx"), 200)
+    """
+    from embedlab.data.pairs_from_corpus import Passage, inverse_cloze_pairs, split_sentences
+
+    documents = _documents(index)
+    passages = []
+    for doc_id, chunks in documents.items():
+        sentences: list[str] = []
+        for chunk in chunks:
+            for s in split_sentences(chunk):
+                if s not in sentences:  # overlapping chunks repeat sentences
+                    sentences.append(s)
+        if len(sentences) >= 3:  # inverse-cloze needs context around the sentence
+            passages.append(Passage(doc_id, "", tuple(sentences)))
+    per_doc = max(1, math.ceil(n / max(len(passages), 1)))
+    pairs = inverse_cloze_pairs(passages, queries_per_passage=per_doc, keep_sentence=1.0, seed=seed)
+    random.Random(seed).shuffle(pairs)
+    pairs = pairs[:n]
+    if len(pairs) < 2:
+        raise InputError(
+            "could not make pseudo-queries: the documents need 3 sentences or more, with sentences of 5 words or more"
+        )
+    queries = {f"pq{i}": p["anchor"] for i, p in enumerate(pairs)}
+    relevant = {f"pq{i}": {p["doc_id"]: 1} for i, p in enumerate(pairs)}
+    corpus = {d: " ".join(c) for d, c in documents.items()}
+    return IRDataset(queries, corpus, relevant, name="pseudo-queries")
+
+
+def _documents(index: Any) -> dict[str, list[str]]:
+    """Each live document's chunk texts, in order."""
+    store = index.store
+    if not all(hasattr(store, a) for a in ("texts", "doc_ids", "deleted")):
+        raise ParameterError("pseudo_queries", "pseudo-queries need a local index (give labelled dev queries)")
+    out: dict[str, list[str]] = {}
+    for doc_id, text, gone in zip(store.doc_ids, store.texts, store.deleted, strict=False):
+        if not gone:
+            out.setdefault(doc_id, []).append(text)
+    return out

@@ -1,0 +1,145 @@
+"""tune: picks the known-best setting on a constructed case, keeps the defaults when nothing beats them by the
+margin, and what it saves is what Index.search then uses."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from embedlab.data import IRDataset
+from embedlab.evaluate.tune import tune
+
+FILLER = [
+    f"The {a} {b} near the {c}."
+    for a in ("old", "quiet", "busy", "tall", "green")
+    for b in ("dog sleeps", "market opens", "river floods", "bridge creaks", "choir sings", "train waits")
+    for c in ("harbour", "school", "forest", "castle", "station")
+]
+
+
+@pytest.fixture(scope="module")
+def code_index(tmp_path_factory, minilm_path):
+    """24 documents of eight shuffled stock sentences and a made-up reference code; the code is the query. BM25
+    finds the one document with that rare term, embeddings see mostly the stock sentences (NDCG@10 about 0.37),
+    so plain BM25 is the known best setting (hybrid ties with it at best, later in the grid)."""
+    from embedlab.index import Index
+
+    rng = random.Random(3)
+    codes = [
+        "".join(rng.choice("bcdfghjkmnpqrstvwxz") for _ in range(7)) + str(rng.randrange(100, 999)) for _ in range(24)
+    ]
+    docs = [{"id": f"p{i}", "text": " ".join(rng.sample(FILLER, 8)) + f" Reference {c}."} for i, c in enumerate(codes)]
+    index = Index.build(minilm_path, docs, tmp_path_factory.mktemp("codes") / "idx")
+    ir = IRDataset({f"q{i}": c for i, c in enumerate(codes)}, {d["id"]: d["text"] for d in docs},
+                   {f"q{i}": {f"p{i}": 1} for i in range(len(codes))}, name="codes")  # fmt: skip
+    return index, ir
+
+
+@pytest.fixture(scope="module")
+def topic_index(tmp_path_factory, minilm_path):
+    """12 documents on distinct topics, asked about in other words: the default (dense) already ranks every answer
+    first, so no setting can beat it."""
+    from embedlab.index import Index
+
+    topics = {
+        "zebra": ("Zebras are striped horses of the African plains.", "black and white striped animal"),
+        "piano": ("The piano is a keyboard instrument with hammers and strings.", "instrument with keys"),
+        "volcano": ("A volcano erupts molten rock and ash.", "mountain that spews lava"),
+        "bread": ("Bread is baked from flour, water and yeast.", "baking a loaf"),
+        "comet": ("Comets are icy bodies with glowing tails.", "icy object with a tail in space"),
+        "chess": ("Chess is a board game of kings, queens and pawns.", "board game with a king and pawns"),
+        "coral": ("Coral reefs grow in warm shallow seas.", "reef in the ocean"),
+        "glacier": ("Glaciers are rivers of ice that carve valleys.", "moving ice in mountains"),
+        "violin": ("A violin is played with a bow.", "string instrument played with a bow"),
+        "desert": ("Deserts get very little rain.", "dry sandy place"),
+        "honey": ("Bees make honey from nectar.", "sweet food made by bees"),
+        "train": ("Trains run on rails between stations.", "railway transport"),
+    }
+    docs = [{"id": k, "text": v[0]} for k, v in topics.items()]
+    index = Index.build(minilm_path, docs, tmp_path_factory.mktemp("topics") / "idx")
+    ir = IRDataset({f"q{k}": v[1] for k, v in topics.items()}, {k: v[0] for k, v in topics.items()},
+                   {f"q{k}": {k: 1} for k in topics}, name="topics")  # fmt: skip
+    return index, ir
+
+
+def test_tune_picks_the_known_best_and_search_uses_it(code_index):
+    from embedlab.index import Index
+
+    index, ir = code_index
+    result = tune(index, ir)
+    rows = {r["name"]: r for r in result.rows}
+    assert rows["bm25"]["ndcg@10"] == 1.0 and rows["dense"]["ndcg@10"] < 0.9  # the construction holds
+    assert result.best == "bm25" and result.adopted and result.chosen == {"mode": "bm25"}
+    assert result.cv_gain >= result.min_gain and result.saved
+    reopened = Index.load(index.path)
+    assert reopened.search_settings.mode == "bm25"
+    hits = reopened.search(ir.queries["q3"])
+    assert hits[0].doc_id == "p3" and set(hits[0].scores) == {"bm25"}  # the saved setting, not the default dense
+    assert set(reopened.search(ir.queries["q3"], mode="dense")[0].scores) == {"dense"}  # callers still override
+
+
+def test_tune_keeps_the_defaults_without_a_real_gain(topic_index):
+    index, ir = topic_index
+    index.save_search_settings({"mode": "bm25"})  # an earlier choice is reset when the defaults win
+    result = tune(index, ir)
+    rows = {r["name"]: r for r in result.rows}
+    assert rows["defaults"]["ndcg@10"] == 1.0
+    assert not result.adopted and result.chosen == {} and "kept the defaults" in result.reason
+    assert index.search_settings.mode == "dense" and index.manifest.search == {}
+
+
+def test_pseudo_queries_and_cli(code_index, cli, tmp_path):
+    index, _ = code_index
+    code, out, err = cli("tune", index.path, "--pseudo-queries", "10", "--no-save")
+    assert code == 0, err
+    assert "pseudo-queries" in out and "held-out" in out and "bm25" in out
+    code, _, err = cli("tune", index.path)
+    assert code == 2 and "option --retrieval:" in err
+
+
+def test_pseudo_queries_from_the_corpus(tmp_path, minilm_path, shared_data):
+    import json
+
+    from embedlab.evaluate.tune import pseudo_query_set
+    from embedlab.index import Index
+
+    data = json.loads((shared_data / "aims_qa" / "train_dataset.json").read_text(encoding="utf-8"))
+    docs = [{"id": d, "text": t} for d, t in list(data["corpus"].items())[:15]]
+    index = Index.build(minilm_path, docs, tmp_path / "idx", chunk="sentences", chunk_size=4, overlap=1)
+    ir = pseudo_query_set(index, 30)
+    assert len(ir.queries) == 30
+    for qid, q in ir.queries.items():
+        (doc,) = ir.relevant[qid]
+        assert q in " ".join(data["corpus"][doc].split())  # a sentence of its own document (spaces normalised)
+    result = tune(index, pseudo_queries=30, save=False)
+    assert result.pseudo and result.queries == 30 and len(result.rows) >= 12
+
+
+def test_chunk_sizes_rebuild_from_the_index(tmp_path, minilm_path, cli, monkeypatch):
+    import re
+
+    from pipelinefixtures import DOCS, GRADED, QUERIES
+
+    from embedlab.evaluate.tune_chunks import index_documents
+    from embedlab.index import Index
+
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path / "cache"))  # the default embedding cache, kept here
+    index = Index.build(minilm_path, DOCS, tmp_path / "idx", chunk="sentences", chunk_size=1, overlap=0)
+    rebuilt = {d.id: d.text for d in index_documents(index)}
+    assert rebuilt == {d["id"]: d["text"] for d in DOCS}  # the chunks put back in place give the documents
+    index.close()
+    dev = tmp_path / "dev.json"
+    import json
+
+    dev.write_text(json.dumps({"queries": QUERIES, "corpus": {d["id"]: d["text"] for d in DOCS},
+                               "relevant_docs": GRADED}))  # fmt: skip
+    code, out, err = cli("tune", tmp_path / "idx", "--retrieval", dev, "--chunk-sizes", "2,3", "--folds", "2",
+                         "--seed", "0")  # fmt: skip
+    assert code == 0, err
+    assert "chunk_size=2 bm25" in " ".join(out.split()) and "chunk_size=3 dense" in " ".join(out.split())
+    after = Index.load(tmp_path / "idx")
+    won = re.search(r"chunk size (\d) sentences won", err)
+    assert after.manifest.chunking["size"] == (int(won.group(1)) if won else 1)
+    assert list((tmp_path / "cache").iterdir())  # the rebuilds embedded through the cache
+    assert not list(tmp_path.glob(".tune-chunks-*"))  # the scratch builds are gone
