@@ -34,9 +34,13 @@ def flags_named(renamed: dict[str, str]) -> Iterator[None]:
     try:
         yield
     except ParameterError as exc:
-        if isinstance(exc, OptionError) or exc.param not in renamed:
+        if isinstance(exc, OptionError):
             raise
-        raise OptionError(renamed[exc.param], exc.detail) from exc
+        if exc.param.startswith("dual."):  # a key of the recipe's [dual] table: named as the recipe names it
+            raise OptionError(exc.param, exc.detail) from exc
+        if exc.param in renamed:
+            raise OptionError(renamed[exc.param], exc.detail) from exc
+        raise
 
 
 def _value(choice: Enum | None) -> str | None:
