@@ -123,7 +123,9 @@ class DualConfig:
         if not isinstance(self.mlm_warmup_steps, int) or self.mlm_warmup_steps < 0:
             raise ParameterError("dual.mlm_warmup_steps", f"must be an integer >= 0, got {self.mlm_warmup_steps!r}")
         if self.mlm_warmup_steps and not self.from_scratch:
-            raise ParameterError("dual.mlm_warmup_steps", "the masked-language-model warm-up needs from_scratch = true")
+            raise ParameterError(
+                "dual.mlm_warmup_steps", "the masked-language-model warm-up needs from_scratch = true"
+            )
         if not 0 < self.temperature <= 10:
             raise ParameterError("dual.temperature", f"must be in (0, 10], got {self.temperature!r}")
         for name in ("temperature_learning_rate", "mlm_learning_rate"):

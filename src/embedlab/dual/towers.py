@@ -156,7 +156,9 @@ def _transformer_of(tower: list[nn.Module]) -> Transformer:
     for module in tower:
         if isinstance(module, Transformer):
             return module
-    raise ParameterError("dual.shared_embeddings", "a tower has no Transformer module whose embeddings could be shared")
+    raise ParameterError(
+        "dual.shared_embeddings", "a tower has no Transformer module whose embeddings could be shared"
+    )
 
 
 def tie_word_embeddings(query_tower: list[nn.Module], document_tower: list[nn.Module]) -> None:
