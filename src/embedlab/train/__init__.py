@@ -23,7 +23,6 @@ __all__ = [
     "TrainingPlan",
     "load_recipe",
     "load_training_data",
-    "plan",
     "save_recipe",
     "train",
 ]
@@ -34,10 +33,10 @@ def __getattr__(name: str):  # heavy modules (torch, sentence-transformers) load
         from embedlab.train import trainer
 
         return getattr(trainer, name)
-    if name in ("plan", "TrainingPlan"):
-        from embedlab.train import plan
+    if name == "TrainingPlan":  # the function plan() lives in embedlab.train.plan: a package attribute would clash
+        from embedlab.train.plan import TrainingPlan
 
-        return getattr(plan, name)
+        return TrainingPlan
     if name == "ModelInfo":
         from embedlab.train.model_info import ModelInfo
 
