@@ -11,7 +11,7 @@ from typing import Any, get_args
 import typer
 
 from embedlab.errors import OptionError, ParameterError
-from embedlab.train.recipe import Architecture, DataFormat, LossName, Pooling, Precision, SplitBy
+from embedlab.train.recipe import Architecture, DataFormat, LossName, Pooling, Precision, Recipe, SplitBy
 
 
 def choices(name: str, literal: Any) -> type[Enum]:
@@ -19,6 +19,7 @@ def choices(name: str, literal: Any) -> type[Enum]:
     return Enum(name, {v.replace("-", "_"): v for v in get_args(literal)}, type=str)  # type: ignore[return-value]
 
 
+R = Recipe()  # the defaults shown in the help are the recipe's own
 SplitByChoice = choices("SplitByChoice", SplitBy)
 FormatChoice = choices("FormatChoice", DataFormat)
 LossChoice = choices("LossChoice", LossName)
@@ -59,11 +60,15 @@ def _dims(spec: str | None) -> list[int] | None:
 def train_command(
     recipe: Path | None = typer.Argument(None, help="TOML recipe; flags given here override its keys."),
     train: str | None = typer.Option(None, "--train", "-t", help="Training data: file, folder, or hf:NAME."),
-    eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data (default: carved from --train)."),
-    eval_split: float | None = typer.Option(None, "--eval-split", help="Share held out when --eval is absent [0.1]."),
-    split_by: SplitByChoice | None = typer.Option(None, "--split-by", help="Carve the held-out share by [doc]."),
+    eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data [carved from --train]."),
+    eval_split: float | None = typer.Option(
+        None, "--eval-split", help=f"Share held out when --eval is absent [{R.eval_split:g}]."
+    ),
+    split_by: SplitByChoice | None = typer.Option(
+        None, "--split-by", help=f"Carve the held-out share by [{R.split_by}]."
+    ),
     data_split: str | None = typer.Option(None, "--data-split", help="Split of an SNLI/BEIR folder (train, dev...)."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Output folder [embedlab-model]."),
+    output: str | None = typer.Option(None, "--output", "-o", help=f"Output folder [{R.output}]."),
     model: str | None = typer.Option(None, "--model", "-m", help="Base model (alias, folder, hub id)."),
     fmt: FormatChoice | None = typer.Option(None, "--format", help="Data format [auto: guessed]."),
     columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
@@ -73,21 +78,23 @@ def train_command(
     ),
     guide_model: str | None = typer.Option(None, "--guide-model", help="Guide model for --loss gist."),
     matryoshka_dims: str | None = typer.Option(None, "--matryoshka-dims", help="Wrap in MatryoshkaLoss: 384,128,64."),
-    mini_batch_size: int | None = typer.Option(None, "--mini-batch-size", help="Mini-batch of cached-mnrl [32]."),
+    mini_batch_size: int | None = typer.Option(
+        None, "--mini-batch-size", help=f"Mini-batch of cached-mnrl [{R.mini_batch_size}]."
+    ),
     pooling: PoolingChoice | None = typer.Option(None, "--pooling", help="Pooling for plain transformer folders."),
     architecture: ArchitectureChoice | None = typer.Option(
-        None, "--architecture", help="One encoder or two [shared]."
+        None, "--architecture", help=f"One encoder or two [{R.architecture}]."
     ),
     query_model: str | None = typer.Option(None, "--query-model", help="Dual: model of the query tower."),
     document_model: str | None = typer.Option(None, "--document-model", help="Dual: model of the document tower."),
     from_scratch: bool | None = typer.Option(None, "--from-scratch", help="Dual: towers from random weights."),
     temperature: float | None = typer.Option(None, "--temperature", help="Dual: contrastive temperature."),
-    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs [1]."),
+    epochs: float | None = typer.Option(None, "--epochs", help=f"Training epochs [{R.epochs:g}]."),
     batch_size: int | None = typer.Option(None, "--batch-size", "-b", help="Batch size [by loss]."),
     lr: float | None = typer.Option(None, "--lr", help="Learning rate [by loss and model size]."),
     warmup_ratio: float | None = typer.Option(None, "--warmup-ratio", help="Warm-up share of the steps [0.1]."),
-    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay [0.01]."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed [42]."),
+    weight_decay: float | None = typer.Option(None, "--weight-decay", help=f"Weight decay [{R.weight_decay:g}]."),
+    seed: int | None = typer.Option(None, "--seed", help=f"Random seed [{R.seed}]."),
     max_seq_length: int | None = typer.Option(None, "--max-seq-length", help="Tokens per text [the model's]."),
     max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after N steps (0: all epochs)."),
     eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps [once per epoch]."),
