@@ -63,7 +63,7 @@ def test_trained_dual_model_routes_and_loads_in_plain_sentence_transformers(qa_p
     assert float(np.abs(query - document).max()) > 1e-3
     assert float(query @ document) < 0.9999
 
-    with atomic_dir(tmp_path / "dual-model") as tmp:
+    with atomic_dir(tmp_path / "dual-model", kind="sentence-model") as tmp:
         model.save(str(tmp))
     assert (tmp_path / "dual-model" / "router_config.json").exists()
     run = subprocess.run(
