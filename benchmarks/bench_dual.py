@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -41,18 +40,18 @@ DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "dat
 
 
 def metrics(ranked: dict[str, list[str]], relevant: dict[str, set[str]]) -> dict[str, float]:
-    """NDCG@10, MRR@10 and Recall@10 (binary relevance) averaged over queries."""
-    ndcg = mrr = recall = 0.0
-    for qid, docs in ranked.items():
-        rel = relevant[qid]
-        top = docs[:10]
-        dcg = sum(1 / math.log2(r + 2) for r, d in enumerate(top) if d in rel)
-        idcg = sum(1 / math.log2(r + 2) for r in range(min(10, len(rel))))
-        ndcg += dcg / idcg
-        mrr += next((1 / (r + 1) for r, d in enumerate(top) if d in rel), 0.0)
-        recall += len(rel & set(top)) / len(rel)
-    n = len(ranked)
-    return {"ndcg@10": ndcg / n, "mrr@10": mrr / n, "recall@10": recall / n}
+    """NDCG@10, MRR@10 and Recall@10 (binary relevance) averaged over queries, by embedlab's ranking metric."""
+    from embedlab.evaluate.retrieval import ranking_metrics
+
+    qids = list(ranked)
+    out = ranking_metrics(
+        [ranked[q] for q in qids],
+        [dict.fromkeys(relevant[q], 1) for q in qids],
+        accuracy_at_k=(1,),
+        precision_recall_at_k=(10,),
+        map_at_k=(10,),
+    )
+    return {k: out[k] for k in ("ndcg@10", "mrr@10", "recall@10")}
 
 
 def dense_ranking(model, test) -> dict[str, list[str]]:

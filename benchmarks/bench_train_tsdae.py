@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/bench_train_tsdae.py [--train-docs 6] [--senten
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import tempfile
 import time
@@ -23,12 +22,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def ict_ndcg(model, pairs) -> float:
+    """NDCG@10 of each pair's positive among all positives, by embedlab's one ranking-metric function."""
+    from embedlab.evaluate.retrieval import rank, ranking_metrics
+
     q = model.encode([p["anchor"] for p in pairs], normalize_embeddings=True, batch_size=64)
     d = model.encode([p["positive"] for p in pairs], normalize_embeddings=True, batch_size=64)
-    order = (-(q @ d.T)).argsort(axis=1)[:, :10]
-    return sum(
-        next((1 / math.log2(r + 2) for r, j in enumerate(row) if j == i), 0.0) for i, row in enumerate(order)
-    ) / len(pairs)
+    ids = [f"{i:06d}" for i in range(len(pairs))]
+    rankings = [[ids[j] for j in row] for row in rank(q @ d.T, ids, 10)]
+    return ranking_metrics(rankings, [{i: 1} for i in ids])["ndcg@10"]
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embedlab.dual import DualConfig
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 
 
 def test_defaults_match_the_contract():
@@ -31,17 +31,17 @@ def test_defaults_match_the_contract():
         ({"tokenizer": "all-MiniLM-L6-v2"}, "dual.tokenizer", "only applies with from_scratch"),
     ],
 )
-def test_bad_values_raise_option_error(kwargs, option, fragment):
-    with pytest.raises(OptionError) as info:
+def test_bad_values_raise_parameter_error(kwargs, option, fragment):
+    with pytest.raises(ParameterError) as info:
         DualConfig(**kwargs)
-    assert info.value.option == option
+    assert info.value.param == option
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
 
 
 def test_from_dict_names_an_unknown_recipe_key():
     assert DualConfig.from_dict({"from_scratch": True, "hidden": 64, "heads": 2}).hidden == 64
-    with pytest.raises(OptionError, match=r"option dual\.hiden: unknown key; known keys: .*hidden"):
+    with pytest.raises(ParameterError, match=r"^dual\.hiden: unknown key; known keys: .*hidden"):
         DualConfig.from_dict({"hiden": 64})
 
 

@@ -7,7 +7,7 @@ import pytest
 from dual_fixtures import make_trainer, qa_corpus, qa_pairs  # noqa: F401  (fixtures)
 
 from embedlab.dual import DualConfig, build_dual_model
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 
 
 @pytest.fixture(autouse=True)
@@ -70,5 +70,5 @@ def test_reused_tokenizer_sets_the_vocabulary():
 
 
 def test_from_scratch_without_corpus_or_tokenizer_is_a_clear_error():
-    with pytest.raises(OptionError, match=r"option dual\.tokenizer: from scratch with no tokenizer needs a corpus"):
+    with pytest.raises(ParameterError, match=r"^dual\.tokenizer: from scratch with no tokenizer needs a corpus"):
         build_dual_model(_scratch_config())

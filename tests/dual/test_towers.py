@@ -12,7 +12,7 @@ import pytest
 from dual_fixtures import make_trainer, qa_pairs  # noqa: F401  (fixture)
 
 from embedlab.dual import DualConfig, build_dual_model, dual_router_mapping
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 from embedlab.utils.atomic import atomic_dir
 
 TEXT = "What does the guide say about towels?"
@@ -39,12 +39,12 @@ def test_router_mapping_sends_the_first_column_to_the_query_tower():
         "negative": "document",
     }
     assert dual_router_mapping(["question", "answer", "label"]) == {"question": "query", "answer": "document"}
-    with pytest.raises(OptionError, match="needs \\(query, document"):
+    with pytest.raises(ParameterError, match="needs \\(query, document"):
         dual_router_mapping(["sentence", "label"])
 
 
 def test_no_model_to_start_from_is_a_clear_error():
-    with pytest.raises(OptionError, match="no model to start the towers from"):
+    with pytest.raises(ParameterError, match="no model to start the towers from"):
         build_dual_model(DualConfig())
 
 
@@ -63,7 +63,7 @@ def test_trained_dual_model_routes_and_loads_in_plain_sentence_transformers(qa_p
     assert float(np.abs(query - document).max()) > 1e-3
     assert float(query @ document) < 0.9999
 
-    with atomic_dir(tmp_path / "dual-model") as tmp:
+    with atomic_dir(tmp_path / "dual-model", kind="sentence-model") as tmp:
         model.save(str(tmp))
     assert (tmp_path / "dual-model" / "router_config.json").exists()
     run = subprocess.run(
@@ -111,12 +111,12 @@ def test_towers_of_different_widths_need_a_projection(tmp_path):
     small.save(str(tmp_path / "small"))
     # A saved dual model as a tower's start gives the tower of the same route.
     cfg = DualConfig(query_model="all-MiniLM-L6-v2", document_model=str(tmp_path / "small"))
-    with pytest.raises(OptionError, match="towers output 384 and 32 dimensions; set a projection_dim"):
+    with pytest.raises(ParameterError, match="towers output 384 and 32 dimensions; set a projection_dim"):
         build_dual_model(cfg)
     cfg.projection_dim = 16
     mixed = build_dual_model(cfg)
     assert mixed.encode_query([TEXT]).shape == mixed.encode_document([TEXT]).shape == (1, 16)
     # Same tokenizer (MiniLM's) but tables of different widths cannot be shared.
     cfg.shared_embeddings = True
-    with pytest.raises(OptionError, match="embedding tables differ in shape"):
+    with pytest.raises(ParameterError, match="embedding tables differ in shape"):
         build_dual_model(cfg)

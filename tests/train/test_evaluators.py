@@ -6,14 +6,15 @@ import pytest
 
 from datasets import Dataset
 from embedlab.data.training import TrainingData
-from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_token_ids, ir_from_pairs
+from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_texts, ir_from_pairs
 
 
 def test_chunk_windows_overlap_and_cover():
-    ids = list(range(10))
-    chunks = chunk_token_ids(ids, 4, 1)
-    assert chunks == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
-    assert chunk_token_ids(ids[:3], 4, 1) == [[0, 1, 2]]
+    # Without a tokenizer the data layer's chunker counts words: 10 tokens leave 8 after [CLS] and [SEP].
+    text = " ".join(f"w{i}" for i in range(20))
+    chunks = chunk_texts([text, "short one", ""], None, 10, overlap=2)
+    assert chunks[0] == [" ".join(f"w{i}" for i in r) for r in (range(0, 8), range(6, 14), range(12, 20))]
+    assert chunks[1] == ["short one"] and chunks[2] == [""]
 
 
 def test_ir_from_plain_pairs():

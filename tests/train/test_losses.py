@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 from embedlab.train.losses import build_loss, resolve_loss_name
 from embedlab.train.recipe import Recipe
 
@@ -18,9 +18,9 @@ def test_auto_loss_by_shape(shape, loss):
 
 
 def test_a_loss_that_does_not_fit_the_data_is_refused():
-    with pytest.raises(OptionError, match="'cosent' does not fit pairs data"):
+    with pytest.raises(ParameterError, match="loss: 'cosent' does not fit pairs data"):
         resolve_loss_name("pairs", "cosent")
-    with pytest.raises(OptionError, match="--nli-as-triplets"):
+    with pytest.raises(ParameterError, match="set nli_as_triplets"):
         resolve_loss_name("nli", "mnrl")
 
 
@@ -37,5 +37,5 @@ def test_variants_build_with_reasons(minilm):
     assert not mat.no_duplicates
     soft = build_loss(minilm, "nli", Recipe(train="x"))
     assert soft.loss.classifier.out_features == 3
-    with pytest.raises(OptionError, match="--matryoshka-dims"):
+    with pytest.raises(ParameterError, match="matryoshka_dims: dimensions must be at most"):
         build_loss(minilm, "pairs", Recipe(train="x", matryoshka_dims=[1024]))

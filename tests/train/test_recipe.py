@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from embedlab.train.recipe import Recipe, load_recipe, recipe_toml, save_recipe
 
 
@@ -53,21 +53,43 @@ def test_bad_toml_and_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "flag"),
+    "field, value",
     [
-        ("loss", "triplet", "--loss"),
-        ("eval_split", 1.5, "--eval-split"),
-        ("learning_rate", 2.0, "--lr"),
-        ("architecture", "siamese", "--architecture"),
-        ("batch_size", 0, "--batch-size"),
-        ("precision", "int8", "--precision"),
+        ("loss", "triplet"),
+        ("eval_split", 1.5),
+        ("learning_rate", 2.0),
+        ("architecture", "siamese"),
+        ("batch_size", 0),
+        ("precision", "int8"),
+        ("epochs", "many"),
+        ("epochs", float("nan")),
+        ("weight_decay", -1.0),
     ],
 )
-def test_validate_names_the_option(field, value, flag):
-    with pytest.raises(OptionError, match=f"option {flag}"):
+def test_validate_names_the_parameter(field, value):
+    with pytest.raises(ParameterError, match=f"^{field}: ") as info:
         Recipe(train="x", **{field: value}).validate()
+    assert info.value.param == field
 
 
 def test_train_is_required():
-    with pytest.raises(OptionError, match="--train"):
+    with pytest.raises(ParameterError, match=r"^train: no training data"):
         Recipe().validate()
+
+
+def test_a_value_of_the_wrong_type_in_a_file_names_the_key_and_line(tmp_path, cli):
+    path = tmp_path / "r.toml"
+    path.write_text('train = "x"\nepochs = "many"\n')
+    with pytest.raises(InputError, match=r"r\.toml:2: recipe key 'epochs': expected a number, got 'many'"):
+        load_recipe(path)
+    code, _, err = cli("train", path)
+    assert code == 2 and err.strip().endswith("r.toml:2: recipe key 'epochs': expected a number, got 'many'")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_maps_parameters_to_its_flags(cli, tmp_path):
+    (tmp_path / "p.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    code, _, err = cli("train", "--train", tmp_path / "p.jsonl", "--lr", "2", "-o", tmp_path / "m")
+    assert code == 2 and "option --lr: must be in (0, 1), got 2.0" in err
+    code, _, err = cli("train", "--train", tmp_path / "p.jsonl", "--loss", "hinge")
+    assert code == 2 and "hinge" in err  # an Enum choice, refused by the CLI itself

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from embedlab.data.pairs_from_corpus import inverse_cloze_pairs, passages, read_documents
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 from embedlab.train.recipe import Recipe
 from embedlab.train.trainer import checkpoints_dir, last_checkpoint, train
 
@@ -221,7 +221,7 @@ def test_bad_input_stops_before_training(tmp_path, cli):
     assert code == 2 and "dup.json" in err and "q1" in err
     code, _, err = cli("train", "--train", small, "--batch-size", "2", "--resume", "-o", tmp_path / "none")
     assert code == 2 and "--resume" in err and "no complete checkpoint" in err
-    with pytest.raises(OptionError, match="--loss"):
+    with pytest.raises(ParameterError, match=r"^loss: 'cosent' does not fit pairs data"):
         train(Recipe(train=str(small), loss="cosent", batch_size=2))
     empty_eval = tmp_path / "empty.jsonl"
     empty_eval.write_text("")

@@ -1,4 +1,7 @@
-"""CLI for embedlab.rerank: ``embedlab rerank train`` and ``embedlab rerank score``."""
+"""CLI for embedlab.rerank: ``embedlab rerank train`` and ``embedlab rerank score``.
+
+Every default is :class:`embedlab.rerank.recipe.RerankRecipe`'s; a flag not given leaves the recipe's value.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +10,103 @@ from pathlib import Path
 
 import typer
 
+from embedlab.cli.train import choices, flags_named
+from embedlab.rerank.recipe import Head, RerankLoss, RerankRecipe
+
 rerank_app = typer.Typer(help="Train and use cross-encoder rerankers.", no_args_is_help=True)
+
+D = RerankRecipe()
+LossChoice = choices("RerankLossChoice", RerankLoss)
+HeadChoice = choices("HeadChoice", Head)
+# Python parameter -> this command's flag, where they differ.
+FLAGS = {"learning_rate": "--lr", "num_negatives": "--negatives", "data": "argument DATA", "recipe": "--recipe"}
 
 
 @rerank_app.command("train")
 def train(
-    data: Path = typer.Argument(..., help="IR data: JSON {queries, corpus, relevant_docs}, BEIR folder or pairs."),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder to write the reranker to."),
-    model: str = typer.Option("all-MiniLM-L6-v2", "--model", help="Starting weights (transformer folder, alias)."),
-    bi_encoder: str = typer.Option("all-MiniLM-L6-v2", "--bi-encoder", help="First-stage model: mines negatives."),
-    loss: str = typer.Option("bce", "--loss", help="bce, listnet or lambda."),
-    negatives: int = typer.Option(5, "--negatives", help="Mined negatives per (query, positive)."),
-    epochs: float = typer.Option(1.0, "--epochs", help="Training epochs."),
-    batch_size: int = typer.Option(16, "--batch-size", help="Pairs (bce) or lists (listwise) per step."),
-    learning_rate: float = typer.Option(2e-5, "--lr", help="Peak learning rate."),
-    max_length: int = typer.Option(256, "--max-length", help="Tokens of query + passage read."),
-    eval_fraction: float = typer.Option(0.2, "--eval-fraction", help="Share of passages held out for evaluation."),
-    eval_top_k: int = typer.Option(100, "--eval-top-k", help="Bi-encoder candidates reranked in evaluation."),
-    max_pairs: int | None = typer.Option(None, "--max-pairs", help="Cap on training pairs (quick runs)."),
-    eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps (default: per epoch)."),
-    head: str = typer.Option("mean", "--head", help="Fresh scoring head on mean-pooled tokens (mean) or [CLS] (cls)."),
-    corpus_queries: int = typer.Option(
-        0, "--corpus-queries", help="Inverse-cloze pseudo-queries per training passage added to the labelled pairs."
+    data: Path | None = typer.Argument(None, help="IR data: JSON {queries, corpus, relevant_docs}, BEIR folder."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write the run to."),
+    recipe: Path | None = typer.Option(None, "--recipe", help="TOML reranker recipe; flags override its keys."),
+    model: str | None = typer.Option(None, "--model", help=f"Starting weights [{D.model}]."),
+    bi_encoder: str | None = typer.Option(None, "--bi-encoder", help=f"First-stage model [{D.bi_encoder}]."),
+    loss: LossChoice | None = typer.Option(None, "--loss", help=f"Training loss [{D.loss}]."),
+    negatives: int | None = typer.Option(None, "--negatives", help=f"Mined negatives per pair [{D.num_negatives}]."),
+    epochs: float | None = typer.Option(None, "--epochs", help=f"Training epochs [{D.epochs:g}]."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help=f"Pairs or lists per step [{D.batch_size}]."),
+    learning_rate: float | None = typer.Option(None, "--lr", help=f"Peak learning rate [{D.learning_rate:g}]."),
+    max_length: int | None = typer.Option(None, "--max-length", help=f"Tokens of query + passage [{D.max_length}]."),
+    eval_fraction: float | None = typer.Option(
+        None, "--eval-fraction", help=f"Share of passages held out [{D.eval_fraction}]."
     ),
-    keep_sentence: float = typer.Option(
-        1.0, "--keep-sentence", help="Probability that a pseudo-query's passage keeps the query sentence."
+    eval_top_k: int | None = typer.Option(
+        None, "--eval-top-k", help=f"Bi-encoder candidates reranked in evaluation [{D.eval_top_k}]."
     ),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    max_pairs: int | None = typer.Option(
+        None, "--max-pairs", help="Cap on all training pairs, corpus pseudo-queries included [none]."
+    ),
+    eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps [once per epoch]."),
+    head: HeadChoice | None = typer.Option(
+        None, "--head", help=f"Fresh head on mean-pooled tokens or [CLS] [{D.head}]."
+    ),
+    corpus_queries: int | None = typer.Option(
+        None, "--corpus-queries", help=f"Inverse-cloze pseudo-queries per passage [{D.corpus_queries}]."
+    ),
+    keep_sentence: float | None = typer.Option(
+        None, "--keep-sentence", help=f"Probability a pseudo-query's passage keeps its sentence [{D.keep_sentence:g}]."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help=f"Random seed [{D.seed}]."),
+    keep_best: bool | None = typer.Option(
+        None, "--keep-best/--keep-last", help="Keep the bi-encoder's order when the reranker does not beat it [best]."
+    ),
 ) -> None:
     """Train a cross-encoder reranker on (query, positive) data with bi-encoder-mined negatives."""
-    from embedlab.errors import require_file
+    from embedlab.errors import OptionError, require_file
+    from embedlab.rerank.recipe import load_rerank_recipe
     from embedlab.rerank.train import train_reranker
-    from embedlab.utils.console import console
+    from embedlab.utils.console import console, err_console
 
-    require_file(data, "IR data")
-    m = train_reranker(
-        data,
-        output,
-        model=model,
-        bi_encoder=bi_encoder,
-        loss=loss,
-        num_negatives=negatives,  # type: ignore[arg-type]
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        max_length=max_length,
-        eval_fraction=eval_fraction,
-        eval_top_k=eval_top_k,
-        max_pairs=max_pairs,
-        eval_steps=eval_steps,
-        head=head,  # type: ignore[arg-type]
-        corpus_queries=corpus_queries,
-        keep_sentence=keep_sentence,
-        seed=seed,
-        show_progress=True,
-    )
+    with flags_named(FLAGS):
+        base = load_rerank_recipe(
+            recipe,
+            model=model,
+            bi_encoder=bi_encoder,
+            loss=None if loss is None else loss.value,
+            num_negatives=negatives,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            max_length=max_length,
+            eval_fraction=eval_fraction,
+            eval_top_k=eval_top_k,
+            max_pairs=max_pairs,
+            eval_steps=eval_steps,
+            head=None if head is None else head.value,
+            corpus_queries=corpus_queries,
+            keep_sentence=keep_sentence,
+            seed=seed,
+            keep_best=keep_best,
+        ).validate()
+        source = data if data is not None else base.data
+        if source is None:
+            raise OptionError("argument DATA", "no training data given (DATA or the recipe's `data` key)")
+        target = output if output is not None else (Path(base.output) if recipe is not None else None)
+        if target is None:
+            raise OptionError("--output", "give the folder to write the reranker to (-o FOLDER)")
+        require_file(source, "IR data")
+        m = train_reranker(source, target, recipe=base, show_progress=True, console=err_console)
     b, a = m["before"], m["after"]
+    verdict = "reranker saved to" if m["shipped"] == "reranker" else "no reranker shipped (base order kept) in"
     console.print(
-        f"reranker saved to {output} ({m['train_pairs']} pairs + {m['corpus_pairs']} from the corpus, "
-        f"{m['seconds']} s)\n"
+        f"{verdict} {target} ({m['train_pairs']} pairs + {m['corpus_pairs']} from the corpus, {m['seconds']} s)\n"
         f"top-{m['eval_top_k']} of the bi-encoder on {m['eval_queries']} held-out queries: "
-        f"NDCG@10 {b['ndcg@10']:.4f} -> {a['ndcg@10']:.4f}, MRR@10 {b['mrr@10']:.4f} -> {a['mrr@10']:.4f}"
+        f"NDCG@10 {b['ndcg@10']:.4f} -> {a['ndcg@10']:.4f}, MRR@10 {b['mrr@10']:.4f} -> {a['mrr@10']:.4f}",
+        highlight=False,
     )
 
 
 @rerank_app.command("score")
 def score(
-    model: str = typer.Argument(..., help="Cross-encoder: folder or hub id."),
+    model: str = typer.Argument(..., help="A trained cross-encoder: folder or hub id."),
     query: str = typer.Argument(..., help="The query."),
     passages: list[str] = typer.Argument(..., help="Passages to score."),
     sort: bool = typer.Option(False, "--sort", help="Order by score, best first."),

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
+from typing import Any, get_args
 
 import typer
 
-from embedlab.errors import OptionError
+from embedlab.errors import OptionError, ParameterError
+from embedlab.train.recipe import Architecture, DataFormat, LossName, Pooling, Precision, Recipe, SplitBy
+
+
+def choices(name: str, literal: Any) -> type[Enum]:
+    """A str Enum of a ``Literal``'s values, so Typer validates the choice and lists it in the help."""
+    return Enum(name, {v.replace("-", "_"): v for v in get_args(literal)}, type=str)  # type: ignore[return-value]
+
+
+R = Recipe()  # the defaults shown in the help are the recipe's own
+SplitByChoice = choices("SplitByChoice", SplitBy)
+FormatChoice = choices("FormatChoice", DataFormat)
+LossChoice = choices("LossChoice", LossName)
+PoolingChoice = choices("PoolingChoice", Pooling)
+ArchitectureChoice = choices("ArchitectureChoice", Architecture)
+PrecisionChoice = choices("PrecisionChoice", Precision)
+
+
+@contextlib.contextmanager
+def flags_named(renamed: dict[str, str]) -> Iterator[None]:
+    """Report the library's parameter errors with this command's flag where it differs from the parameter's name
+    (``learning_rate`` is ``--lr`` here)."""
+    try:
+        yield
+    except ParameterError as exc:
+        if isinstance(exc, OptionError):
+            raise
+        if exc.param.startswith("dual."):  # a key of the recipe's [dual] table: named as the recipe names it
+            raise OptionError(exc.param, exc.detail) from exc
+        if exc.param in renamed:
+            raise OptionError(renamed[exc.param], exc.detail) from exc
+        raise
+
+
+def _value(choice: Enum | None) -> str | None:
+    return None if choice is None else str(choice.value)
 
 
 def _dims(spec: str | None) -> list[int] | None:
@@ -21,35 +60,41 @@ def _dims(spec: str | None) -> list[int] | None:
 def train_command(
     recipe: Path | None = typer.Argument(None, help="TOML recipe; flags given here override its keys."),
     train: str | None = typer.Option(None, "--train", "-t", help="Training data: file, folder, or hf:NAME."),
-    eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data (default: carved from --train)."),
-    eval_split: float | None = typer.Option(None, "--eval-split", help="Share held out when --eval is absent [0.1]."),
-    split_by: str | None = typer.Option(None, "--split-by", help="Carve the held-out share by doc|query|row [doc]."),
-    data_split: str | None = typer.Option(None, "--data-split", help="Split of an SNLI/BEIR folder (train, dev...)."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Output folder [embedlab-model]."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Base model (alias, folder, hub id)."),
-    fmt: str | None = typer.Option(None, "--format", help="auto|ir|stsb|sick|nli|pairs|scored|text|table."),
-    columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
-    loss: str | None = typer.Option(
-        None, "--loss", help="auto|mnrl|cached-mnrl|gist|cosent|cosine|softmax|tsdae|dual [auto: by data shape]."
+    eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data [carved from --train]."),
+    eval_split: float | None = typer.Option(
+        None, "--eval-split", help=f"Share held out when --eval is absent [{R.eval_split:g}]."
     ),
+    split_by: SplitByChoice | None = typer.Option(
+        None, "--split-by", help=f"Carve the held-out share by [{R.split_by}]."
+    ),
+    data_split: str | None = typer.Option(None, "--data-split", help="Split of an SNLI/BEIR folder (train, dev...)."),
+    output: str | None = typer.Option(None, "--output", "-o", help=f"Output folder [{R.output}]."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Base model (alias, folder, hub id)."),
+    fmt: FormatChoice | None = typer.Option(None, "--format", help="Data format [auto: guessed]."),
+    columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
+    loss: LossChoice | None = typer.Option(None, "--loss", help="The loss [auto: by the data's shape]."),
     nli_as_triplets: bool | None = typer.Option(
         None, "--nli-as-triplets/--nli-softmax", help="NLI as (premise, entailment, contradiction) triplets + MNRL."
     ),
     guide_model: str | None = typer.Option(None, "--guide-model", help="Guide model for --loss gist."),
     matryoshka_dims: str | None = typer.Option(None, "--matryoshka-dims", help="Wrap in MatryoshkaLoss: 384,128,64."),
-    mini_batch_size: int | None = typer.Option(None, "--mini-batch-size", help="Mini-batch of cached-mnrl [32]."),
-    pooling: str | None = typer.Option(None, "--pooling", help="Pooling for plain transformer folders: mean|cls|max."),
-    architecture: str | None = typer.Option(None, "--architecture", help="shared|dual [shared]."),
+    mini_batch_size: int | None = typer.Option(
+        None, "--mini-batch-size", help=f"Mini-batch of cached-mnrl [{R.mini_batch_size}]."
+    ),
+    pooling: PoolingChoice | None = typer.Option(None, "--pooling", help="Pooling for plain transformer folders."),
+    architecture: ArchitectureChoice | None = typer.Option(
+        None, "--architecture", help=f"One encoder or two [{R.architecture}]."
+    ),
     query_model: str | None = typer.Option(None, "--query-model", help="Dual: model of the query tower."),
     document_model: str | None = typer.Option(None, "--document-model", help="Dual: model of the document tower."),
     from_scratch: bool | None = typer.Option(None, "--from-scratch", help="Dual: towers from random weights."),
     temperature: float | None = typer.Option(None, "--temperature", help="Dual: contrastive temperature."),
-    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs [1]."),
+    epochs: float | None = typer.Option(None, "--epochs", help=f"Training epochs [{R.epochs:g}]."),
     batch_size: int | None = typer.Option(None, "--batch-size", "-b", help="Batch size [by loss]."),
     lr: float | None = typer.Option(None, "--lr", help="Learning rate [by loss and model size]."),
     warmup_ratio: float | None = typer.Option(None, "--warmup-ratio", help="Warm-up share of the steps [0.1]."),
-    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay [0.01]."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed [42]."),
+    weight_decay: float | None = typer.Option(None, "--weight-decay", help=f"Weight decay [{R.weight_decay:g}]."),
+    seed: int | None = typer.Option(None, "--seed", help=f"Random seed [{R.seed}]."),
     max_seq_length: int | None = typer.Option(None, "--max-seq-length", help="Tokens per text [the model's]."),
     max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after N steps (0: all epochs)."),
     eval_steps: int | None = typer.Option(None, "--eval-steps", help="Evaluate every N steps [once per epoch]."),
@@ -60,7 +105,7 @@ def train_command(
         None, "--group-by-length/--no-group-by-length", help="Length-grouped batches (less padding) [on]."
     ),
     chunk_eval: bool | None = typer.Option(None, "--chunk-eval", help="Score long passages by their best chunk."),
-    precision: str | None = typer.Option(None, "--precision", help="auto|fp32|bf16|fp16 [auto: fp32 on CPU]."),
+    precision: PrecisionChoice | None = typer.Option(None, "--precision", help="[auto: fp32 on CPU]."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of an interrupted run."),
 ) -> None:
     """Fine-tune a sentence-embedding model; the loss follows from the data's shape.
@@ -88,19 +133,19 @@ def train_command(
         train=train,
         eval=eval,
         eval_split=eval_split,
-        split_by=split_by,
+        split_by=_value(split_by),
         data_split=data_split,
         output=output,
         model=model,
-        format=fmt,
+        format=_value(fmt),
         columns=parse_columns(columns) if columns else None,
-        loss=loss,
+        loss=_value(loss),
         nli_as_triplets=nli_as_triplets,
         guide_model=guide_model,
         matryoshka_dims=_dims(matryoshka_dims),
         mini_batch_size=mini_batch_size,
-        pooling=pooling,
-        architecture=architecture,
+        pooling=_value(pooling),
+        architecture=_value(architecture),
         dual=dual or None,
         epochs=epochs,
         batch_size=batch_size,
@@ -116,9 +161,10 @@ def train_command(
         keep_best=keep_best,
         group_by_length=group_by_length,
         chunk_eval=chunk_eval,
-        precision=precision,
+        precision=_value(precision),
     )
-    result = run_training(effective, console=err_console, resume=resume)
+    with flags_named({"learning_rate": "--lr", "fmt": "--format"}):
+        result = run_training(effective, console=err_console, resume=resume)
     print_result(result, console)
 
 

@@ -24,7 +24,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 
 Pooling = Literal["mean", "cls"]
 
@@ -96,7 +96,7 @@ class DualConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Check every value; raise :class:`~embedlab.errors.OptionError` naming the first bad one."""
+        """Check every value; raise :class:`~embedlab.errors.ParameterError` naming the first bad one."""
         positive_ints = {
             "layers": self.layers,
             "hidden": self.hidden,
@@ -107,36 +107,38 @@ class DualConfig:
         }
         for name, value in positive_ints.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise OptionError(f"dual.{name}", f"must be a positive integer, got {value!r}")
+                raise ParameterError(f"dual.{name}", f"must be a positive integer, got {value!r}")
         if self.hidden % self.heads:
-            raise OptionError("dual.heads", f"must divide dual.hidden ({self.hidden}), got {self.heads}")
+            raise ParameterError("dual.heads", f"must divide dual.hidden ({self.hidden}), got {self.heads}")
         if self.intermediate is not None and (not isinstance(self.intermediate, int) or self.intermediate < 1):
-            raise OptionError("dual.intermediate", f"must be a positive integer, got {self.intermediate!r}")
+            raise ParameterError("dual.intermediate", f"must be a positive integer, got {self.intermediate!r}")
         if self.projection_dim is not None and (not isinstance(self.projection_dim, int) or self.projection_dim < 1):
-            raise OptionError("dual.projection_dim", f"must be a positive integer, got {self.projection_dim!r}")
+            raise ParameterError("dual.projection_dim", f"must be a positive integer, got {self.projection_dim!r}")
         if self.max_length < 8:
-            raise OptionError("dual.max_length", f"must be at least 8 tokens, got {self.max_length}")
+            raise ParameterError("dual.max_length", f"must be at least 8 tokens, got {self.max_length}")
         if self.vocab_size < 100:
-            raise OptionError("dual.vocab_size", f"must be at least 100, got {self.vocab_size}")
+            raise ParameterError("dual.vocab_size", f"must be at least 100, got {self.vocab_size}")
         if self.pooling not in ("mean", "cls"):
-            raise OptionError("dual.pooling", f"must be 'mean' or 'cls', got {self.pooling!r}")
+            raise ParameterError("dual.pooling", f"must be 'mean' or 'cls', got {self.pooling!r}")
         if not isinstance(self.mlm_warmup_steps, int) or self.mlm_warmup_steps < 0:
-            raise OptionError("dual.mlm_warmup_steps", f"must be an integer >= 0, got {self.mlm_warmup_steps!r}")
+            raise ParameterError("dual.mlm_warmup_steps", f"must be an integer >= 0, got {self.mlm_warmup_steps!r}")
         if self.mlm_warmup_steps and not self.from_scratch:
-            raise OptionError("dual.mlm_warmup_steps", "the masked-language-model warm-up needs from_scratch = true")
+            raise ParameterError(
+                "dual.mlm_warmup_steps", "the masked-language-model warm-up needs from_scratch = true"
+            )
         if not 0 < self.temperature <= 10:
-            raise OptionError("dual.temperature", f"must be in (0, 10], got {self.temperature!r}")
+            raise ParameterError("dual.temperature", f"must be in (0, 10], got {self.temperature!r}")
         for name in ("temperature_learning_rate", "mlm_learning_rate"):
             if not getattr(self, name) > 0:
-                raise OptionError(f"dual.{name}", f"must be positive, got {getattr(self, name)!r}")
+                raise ParameterError(f"dual.{name}", f"must be positive, got {getattr(self, name)!r}")
         if not 0 < self.mlm_probability < 1:
-            raise OptionError("dual.mlm_probability", f"must be in (0, 1), got {self.mlm_probability!r}")
+            raise ParameterError("dual.mlm_probability", f"must be in (0, 1), got {self.mlm_probability!r}")
         if self.tokenizer and not self.from_scratch:
-            raise OptionError(
+            raise ParameterError(
                 "dual.tokenizer", "only applies with from_scratch = true (pretrained towers keep their own)"
             )
         if self.from_scratch and (self.query_model or self.document_model):
-            raise OptionError(
+            raise ParameterError(
                 "dual.from_scratch", "cannot be combined with dual.query_model / dual.document_model (pick one)"
             )
 
@@ -151,7 +153,7 @@ class DualConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise OptionError(f"dual.{unknown[0]}", f"unknown key; known keys: {', '.join(sorted(known))}")
+            raise ParameterError(f"dual.{unknown[0]}", f"unknown key; known keys: {', '.join(sorted(known))}")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

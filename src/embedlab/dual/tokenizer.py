@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -66,7 +66,7 @@ def train_wordpiece(
     if not corpus:
         raise InputError("cannot train a tokenizer: the corpus has no non-blank text")
     if vocab_size < len(SPECIAL_TOKENS) + 1:
-        raise OptionError("vocab_size", f"must be larger than the {len(SPECIAL_TOKENS)} special tokens")
+        raise ParameterError("vocab_size", f"must be larger than the {len(SPECIAL_TOKENS)} special tokens")
 
     tok = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     tok.normalizer = normalizers.BertNormalizer(
@@ -197,7 +197,7 @@ def load_tokenizer(name: str | os.PathLike[str], *, max_length: int | None = Non
     else:
         resolved = resolve_model(name)
         if resolved.kind in ("word-vectors", "glove-npy"):
-            raise OptionError("dual.tokenizer", f"{name!r} is a word-vector model and has no tokenizer")
+            raise ParameterError("dual.tokenizer", f"{name!r} is a word-vector model and has no tokenizer")
         path = resolved.path if resolved.kind == "hub" else str(_tokenizer_folder(Path(resolved.path)))
     try:
         tok = AutoTokenizer.from_pretrained(path)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from embedlab.dual.config import DualConfig
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -75,7 +75,7 @@ def dual_router_mapping(columns: list[str]) -> dict[str, str]:
         columns: the dataset's column names in order, e.g. ``["anchor", "positive", "negative"]``.
 
     Raises:
-        OptionError: fewer than two text columns (a dual encoder learns from (query, document) pairs).
+        ParameterError: fewer than two text columns (a dual encoder learns from (query, document) pairs).
 
     Example:
         >>> dual_router_mapping(["anchor", "positive", "negative"])
@@ -83,8 +83,8 @@ def dual_router_mapping(columns: list[str]) -> dict[str, str]:
     """
     text_columns = [c for c in columns if c.lower() not in _LABEL_COLUMNS]
     if len(text_columns) < 2:
-        raise OptionError(
-            "--architecture dual",
+        raise ParameterError(
+            "architecture",
             f"needs (query, document[, negative...]) columns; the data has {', '.join(columns) or 'none'}",
         )
     return {c: ("query" if i == 0 else "document") for i, c in enumerate(text_columns)}
@@ -103,7 +103,7 @@ def _pretrained_tower(name: str, route: Route, config: DualConfig) -> list[nn.Mo
     if modules and isinstance(modules[0], Router):
         router = modules[0]
         if route not in router.sub_modules:
-            raise OptionError(f"dual.{route}_model", f"{name!r} is a routed model with no {route!r} route")
+            raise ParameterError(f"dual.{route}_model", f"{name!r} is a routed model with no {route!r} route")
         modules = list(router.sub_modules[route]) + modules[1:]
     return [m for m in modules if not isinstance(m, Normalize)]
 
@@ -120,7 +120,7 @@ def _scratch_towers(config: DualConfig, corpus: list[str] | None, info: DualBuil
         info.tokenizer_source = config.tokenizer
     else:
         if not texts:
-            raise OptionError("dual.tokenizer", "from scratch with no tokenizer needs a corpus to train one on")
+            raise ParameterError("dual.tokenizer", "from scratch with no tokenizer needs a corpus to train one on")
         tokenizer = corpus_tokenizer(
             texts, vocab_size=config.vocab_size, lowercase=config.lowercase, max_length=config.max_length
         )
@@ -128,7 +128,7 @@ def _scratch_towers(config: DualConfig, corpus: list[str] | None, info: DualBuil
         logger.info("trained a WordPiece tokenizer of %d pieces on %d texts", len(tokenizer), len(texts))
     info.vocab_size = len(tokenizer)
     if config.mlm_warmup_steps and not texts:
-        raise OptionError("dual.mlm_warmup_steps", "the masked-language-model warm-up needs a corpus")
+        raise ParameterError("dual.mlm_warmup_steps", "the masked-language-model warm-up needs a corpus")
 
     with tempfile.TemporaryDirectory(prefix="embedlab-scratch-") as tmp:
         folder = build_scratch_encoder(config, tokenizer, os.path.join(tmp, "encoder"))
@@ -156,22 +156,24 @@ def _transformer_of(tower: list[nn.Module]) -> Transformer:
     for module in tower:
         if isinstance(module, Transformer):
             return module
-    raise OptionError("dual.shared_embeddings", "a tower has no Transformer module whose embeddings could be shared")
+    raise ParameterError(
+        "dual.shared_embeddings", "a tower has no Transformer module whose embeddings could be shared"
+    )
 
 
 def tie_word_embeddings(query_tower: list[nn.Module], document_tower: list[nn.Module]) -> None:
     """Make the document tower use the query tower's word-embedding table (one shared parameter).
 
     Raises:
-        OptionError: the towers' tokenizers differ, so a token id would mean different words on each side.
+        ParameterError: the towers' tokenizers differ, so a token id would mean different words on each side.
     """
     q, d = _transformer_of(query_tower), _transformer_of(document_tower)
     q_tok, d_tok = q.tokenizer, d.tokenizer
     if q_tok is None or d_tok is None or q_tok.get_vocab() != d_tok.get_vocab():
-        raise OptionError("dual.shared_embeddings", "needs both towers to use the same tokenizer and vocabulary")
+        raise ParameterError("dual.shared_embeddings", "needs both towers to use the same tokenizer and vocabulary")
     q_emb, d_emb = q.model.get_input_embeddings(), d.model.get_input_embeddings()
     if q_emb.weight.shape != d_emb.weight.shape:
-        raise OptionError(
+        raise ParameterError(
             "dual.shared_embeddings",
             f"embedding tables differ in shape ({tuple(q_emb.weight.shape)} vs {tuple(d_emb.weight.shape)})",
         )
@@ -185,7 +187,7 @@ def _tower_dim(tower: list[nn.Module]) -> int:
         dim = embedding_dimension(module)
         if dim is not None:
             return dim
-    raise OptionError("--architecture dual", "cannot tell a tower's output dimension")
+    raise ParameterError("architecture", "cannot tell a tower's output dimension")
 
 
 def build_dual_model(
@@ -210,7 +212,7 @@ def build_dual_model(
         with ``router_mapping=dual_router_mapping(columns)`` and ``loss=dual_loss(model, config)``.
 
     Raises:
-        OptionError: no model to start from, towers of different widths without ``projection_dim``, or
+        ParameterError: no model to start from, towers of different widths without ``projection_dim``, or
             ``shared_embeddings`` across different vocabularies.
 
     Example:
@@ -230,7 +232,7 @@ def build_dual_model(
         query_name = config.query_model or base
         document_name = config.document_model or query_name
         if not query_name or not document_name:
-            raise OptionError(
+            raise ParameterError(
                 "dual.query_model",
                 "no model to start the towers from: give dual.query_model, the recipe's model, or from_scratch = true",
             )
@@ -246,7 +248,7 @@ def build_dual_model(
             tower.append(Dense(_tower_dim(tower), config.projection_dim, activation_function=torch.nn.Identity()))
     q_dim, d_dim = _tower_dim(query_tower), _tower_dim(document_tower)
     if q_dim != d_dim:
-        raise OptionError(
+        raise ParameterError(
             "dual.projection_dim",
             f"the towers output {q_dim} and {d_dim} dimensions; set a projection_dim to compare them",
         )

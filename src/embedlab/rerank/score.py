@@ -19,16 +19,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, get_args
 
-from embedlab.errors import InputError, ModelNotFoundError, OptionError
+from embedlab.errors import InputError, ModelNotFoundError, ParameterError
 from embedlab.utils.optional import require
 
 if TYPE_CHECKING:
     from sentence_transformers.cross_encoder import CrossEncoder
 
-Head = Literal["mean", "cls"]
-HEADS = ("mean", "cls")
+from embedlab.rerank.recipe import Head
+
+HEADS: tuple[str, ...] = get_args(Head)
 
 
 def load_cross_encoder(
@@ -37,11 +38,13 @@ def load_cross_encoder(
     max_length: int | None = None,
     device: str | None = None,
     head: Head = "mean",
+    new_head: bool = False,
 ) -> CrossEncoder:
     """Load a cross-encoder from a folder or hub id (anything :func:`embedlab.models.resolve_model` resolves).
 
-    A folder that is a bi-encoder or a plain transformer (e.g. ``all-MiniLM-L6-v2``) loads with a fresh, untrained
-    scoring head: a starting point for :func:`embedlab.rerank.train.train_reranker`, not a useful reranker yet.
+    A folder that is a bi-encoder or a plain transformer (e.g. ``all-MiniLM-L6-v2``) has no trained scoring head: it
+    is refused, unless ``new_head`` asks for a fresh, untrained head (the starting point of
+    :func:`embedlab.rerank.train.train_reranker`), because its scores would be random.
 
     Args:
         name: folder, alias or hub id.
@@ -53,23 +56,35 @@ def load_cross_encoder(
             ``BertForSequenceClassification`` head on the [CLS] token, which such a bi-encoder never trained and
             which needs many thousands of steps to become useful (on aims_qa's 2,000 training pairs a CLS head was
             still below the bi-encoder after 4 epochs).
+        new_head: accept a model that is not a cross-encoder yet and give it a fresh head (training only).
 
     Raises:
-        ModelNotFoundError: nothing loadable there.
-        OptionError: an unknown ``head``.
+        ModelNotFoundError: nothing loadable there, a word-vector model, a model that is not a trained
+            cross-encoder (without ``new_head``), or a reranker run that shipped no reranker.
+        ParameterError: an unknown ``head`` or a ``max_length`` below 1.
     """
     check_head(head)
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
+        raise ParameterError("max_length", f"must be at least 1 token, got {max_length}")
     from embedlab.models.resolve import resolve_model
 
     st = require("sentence_transformers", "sentence")
+    if _kept_base_order(Path(name)):
+        raise ModelNotFoundError(
+            f"{os.fspath(name)} holds no reranker: the trained one did not beat the bi-encoder's order on held-out "
+            "data (see its metrics.json); search without a reranker, or retrain with --keep-last to ship it anyway"
+        )
     resolved = resolve_model(name)
     if resolved.kind in ("word-vectors", "glove-npy"):
         raise ModelNotFoundError(f"model {os.fspath(name)!r} is a word-vector model, not a cross-encoder")
     kwargs: dict[str, Any] = {"device": device}
     if max_length is not None:
         kwargs["max_length"] = max_length
+    fresh = resolved.kind != "hub" and not _is_cross_encoder(Path(resolved.path))
+    if fresh and not new_head:
+        raise ModelNotFoundError(_not_a_reranker(os.fspath(name)))
     try:
-        if resolved.kind != "hub" and not _is_cross_encoder(Path(resolved.path)):
+        if fresh:
             if head == "mean":
                 return _mean_pooled_cross_encoder(resolved.path, max_length=max_length, device=device)
             kwargs["num_labels"] = 1
@@ -79,9 +94,29 @@ def load_cross_encoder(
 
 
 def check_head(head: str) -> None:
-    """Raise ``OptionError`` for a head that is not ``mean`` or ``cls``."""
+    """Raise :class:`ParameterError` for a head that is not ``mean`` or ``cls``."""
     if head not in HEADS:
-        raise OptionError("--head", f"unknown head {head!r}; use {', '.join(HEADS)}")
+        raise ParameterError("head", f"unknown head {head!r}; use {', '.join(HEADS)}")
+
+
+def _kept_base_order(path: Path) -> bool:
+    """A reranker run's folder that shipped no reranker (its trained one did not beat the bi-encoder's order)."""
+    import json
+
+    metrics = path / "metrics.json"
+    if not metrics.is_file():
+        return False
+    try:
+        return json.loads(metrics.read_text(encoding="utf-8")).get("shipped") == "base-order"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _not_a_reranker(name: str) -> str:
+    return (
+        f"model {name!r} is not a trained cross-encoder (a bi-encoder or plain transformer would score with a "
+        "random head); train one with `embedlab rerank train`"
+    )
 
 
 def _mean_pooled_cross_encoder(path: str, *, max_length: int | None, device: str | None) -> CrossEncoder:
@@ -142,7 +177,7 @@ def rerank(
         [(1, 6.2), (0, -3.1)]
     """
     if top_k is not None and top_k < 1:
-        raise OptionError("--top-k", f"must be at least 1, got {top_k}")
+        raise ParameterError("top_k", f"must be at least 1, got {top_k}")
     scores = score_pairs(model, query, passages)
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     return [(i, scores[i]) for i in order[: top_k or len(order)]]

@@ -17,92 +17,91 @@ No pretrained reranker is available offline, so embedlab trains one, the way sen
 The starting point is any transformer folder; from a bi-encoder folder such as the offline all-MiniLM-L6-v2 the
 encoder weights are reused and a fresh scoring head is added.
 
+A run is a plan (:func:`plan_reranker`: the split, the pairs within ``max_pairs``, the estimated cost, printed before
+anything heavy starts), its execution (:func:`execute_reranker`: mining, training, evaluation) and its output folder
+(:func:`write_reranker`: the reranker, ``recipe.toml``, ``metrics.json``, ``curves.csv``, ``README.md``), the same
+shape as a sentence-model run. Never ship worse: when the trained reranker does not beat the bi-encoder's own order on
+the held-out queries, the folder holds no reranker (``metrics.json`` says ``"shipped": "base-order"``) and the run
+says so.
+
 Example:
     >>> metrics = train_reranker("aims_qa/train_dataset.json", "my-reranker", epochs=1)
-    >>> metrics["after"]["ndcg@10"] > metrics["before"]["ndcg@10"]
-    True
+    >>> metrics["shipped"], metrics["after"]["ndcg@10"] > metrics["before"]["ndcg@10"]
+    ('reranker', True)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import random
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
+from embedlab.rerank.recipe import RerankRecipe
+from embedlab.utils.console import err_console
 from embedlab.utils.optional import require
 from embedlab.utils.progress import quiet_tqdm
 
 if TYPE_CHECKING:
-    from embedlab.data import IRDataset
-    from embedlab.rerank.score import Head
+    from rich.console import Console
 
-Loss = Literal["bce", "listnet", "lambda"]
-LOSSES = ("bce", "listnet", "lambda")
+    from embedlab.data import IRDataset
+    from embedlab.models import Encoder
+
+OUTPUT_KIND = "reranker"
+# Rough CPU cost of one (query, passage) training example per token read, forward and backward, for a MiniLM-sized
+# cross-encoder on this project's 2-core reference machine (measured by the tiny run in tests/rerank); only used to
+# print an estimate before a run starts.
+SECONDS_PER_EXAMPLE_TOKEN = 4e-5
 
 
 def split_by_passage(data: IRDataset, test_fraction: float = 0.2, *, seed: int = 42) -> tuple[IRDataset, IRDataset]:
-    """Split an IR set by passage: a held-out share of the passages, with the queries whose relevant passages are
-    all held out, forms the test set.
+    """Split an IR set by passage with the data layer's split (:func:`embedlab.data.split.split_ir`, ``by="doc"``):
+    no relevant passage is on both sides.
 
     The train set's corpus holds only training passages; the test set's corpus is the whole corpus (retrieval at test
-    time searches everything), its judgements only held-out passages. Queries with relevant passages on both sides
-    are dropped, so no relevant passage is seen on both sides.
+    time searches everything), its judgements only its own queries'.
 
     Raises:
-        OptionError: a fraction outside (0, 1) or a split that leaves one side empty.
+        ParameterError: a fraction outside (0, 1).
+        InputError: too little data for a side to get a query.
     """
+    from embedlab.data.split import split_ir
+
     if not 0.0 < test_fraction < 1.0:
-        raise OptionError("--eval-fraction", f"must be between 0 and 1, got {test_fraction}")
-    doc_ids = sorted(data.corpus)
-    rng = random.Random(seed)
-    rng.shuffle(doc_ids)
-    n_test = max(1, round(len(doc_ids) * test_fraction))
-    test_docs = set(doc_ids[:n_test])
-    train_q: dict[str, str] = {}
-    test_q: dict[str, str] = {}
-    train_rel: dict[str, dict[str, int]] = {}
-    test_rel: dict[str, dict[str, int]] = {}
-    for qid, rel in data.relevant.items():
-        inside = {d for d in rel if d in test_docs}
-        if len(inside) == len(rel):
-            test_q[qid], test_rel[qid] = data.queries[qid], dict(rel)
-        elif not inside:
-            train_q[qid], train_rel[qid] = data.queries[qid], dict(rel)
-    if not train_q or not test_q:
-        raise OptionError("--eval-fraction", f"splitting {len(data.corpus)} passages left no train or test queries")
-    train_corpus = {d: t for d, t in data.corpus.items() if d not in test_docs}
-    train = replace(data, queries=train_q, corpus=train_corpus, relevant=train_rel)
-    test = replace(data, queries=test_q, corpus=dict(data.corpus), relevant=test_rel)
-    return train, test
+        raise ParameterError("eval_fraction", f"must be between 0 and 1, got {test_fraction}")
+    parts = split_ir(data, {"train": 1 - test_fraction, "test": test_fraction}, by="doc", seed=seed, source="data")
+    return parts["train"], dataclasses.replace(parts["test"], corpus=dict(data.corpus))
 
 
 def reranking_samples(
-    data: IRDataset, bi_encoder: Any, *, top_k: int = 100, batch_size: int = 64
+    data: IRDataset, bi_encoder: Encoder | Any, *, top_k: int = 100, batch_size: int = 64
 ) -> list[dict[str, Any]]:
     """Evaluation samples for ``CrossEncoderRerankingEvaluator``: each query with the bi-encoder's top ``top_k``
-    passages of the corpus, in bi-encoder order, and its relevant passages."""
+    passages of the corpus, in bi-encoder order, and its relevant passages. Queries and passages are embedded in
+    their own roles (:class:`embedlab.models.Encoder`)."""
     import numpy as np
 
+    from embedlab.models import as_encoder
+
+    encoder = as_encoder(bi_encoder)
     doc_ids = list(data.corpus)
     docs = [data.corpus[d] for d in doc_ids]
     qids = list(data.queries)
-    enc_q = getattr(bi_encoder, "encode_query", bi_encoder.encode)
-    enc_d = getattr(bi_encoder, "encode_document", bi_encoder.encode)
-    dv = enc_d(docs, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
-    qv = enc_q(
-        [data.queries[q] for q in qids], batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
-    )
+    dv = encoder.encode_documents(docs, batch_size=batch_size, normalize=True)
+    qv = encoder.encode_queries([data.queries[q] for q in qids], batch_size=batch_size, normalize=True)
     scores = qv @ dv.T
     k = min(top_k, len(docs))
     samples = []
     for i, qid in enumerate(qids):
-        top = np.argsort(-scores[i])[:k]
+        top = np.argsort(-scores[i], kind="stable")[:k]
         samples.append(
             {
                 "query": data.queries[qid],
@@ -111,6 +110,203 @@ def reranking_samples(
             }
         )
     return samples
+
+
+@dataclass
+class RerankPlan:
+    """A reranker run decided before any model is loaded.
+
+    Attributes:
+        recipe: the run's settings; ``output`` the checked output folder.
+        train, test: the IR split (test corpus: the whole corpus).
+        pairs: every (query, positive) pair it trains on, at most ``recipe.max_pairs``; ``labelled`` of them come
+            from the judgements, the rest are corpus pseudo-queries.
+        examples, steps, minutes: the estimated cost (examples after mining, optimizer steps, rough CPU minutes).
+    """
+
+    recipe: RerankRecipe
+    output: Path
+    train: IRDataset
+    test: IRDataset
+    pairs: list[tuple[str, str]]
+    labelled: int
+    examples: int
+    steps: int
+    minutes: float
+
+    def describe(self) -> str:
+        """The cost line printed before the run starts."""
+        return (
+            f"reranker run: {len(self.pairs)} training pairs ({self.labelled} labelled + "
+            f"{len(self.pairs) - self.labelled} from the corpus), about {self.examples} examples with mined "
+            f"negatives, {self.steps} steps, roughly {max(1, round(self.minutes))} min on a 2-core CPU"
+        )
+
+
+def _capped_pairs(labelled: list[tuple[str, str]], pseudo: list[tuple[str, str]], cap: int | None) -> tuple[list, int]:
+    """At most ``cap`` pairs in all, labelled and pseudo-queries in their proportions (labelled first on ties)."""
+    if cap is None or len(labelled) + len(pseudo) <= cap:
+        return labelled + pseudo, len(labelled)
+    keep_l = min(len(labelled), max(1, round(cap * len(labelled) / (len(labelled) + len(pseudo)))))
+    keep_p = min(len(pseudo), cap - keep_l)
+    return labelled[:keep_l] + pseudo[:keep_p], keep_l
+
+
+def plan_reranker(recipe: RerankRecipe, ir: IRDataset, *, eval_data: IRDataset | None = None) -> RerankPlan:
+    """Decide a reranker run: split, training pairs within ``max_pairs``, estimated cost. Loads no model.
+
+    Raises:
+        ParameterError: a bad setting; InputError: no pairs, or a corpus too small for the negatives;
+        OutputPathError: an output folder that is not a reranker run's.
+    """
+    r = recipe.validate()
+    output = check_reranker_output(r)
+    train, test = (ir, eval_data) if eval_data is not None else split_by_passage(ir, r.eval_fraction, seed=r.seed)
+    labelled = [(q, d) for _, q, _, d in train.pairs()]
+    random.Random(r.seed).shuffle(labelled)
+    pseudo = _inverse_cloze(train.corpus, r.corpus_queries, r.keep_sentence, r.seed) if r.corpus_queries else []
+    pairs, n_labelled = _capped_pairs(labelled, pseudo, r.max_pairs)
+    random.Random(r.seed).shuffle(pairs)
+    if not pairs:
+        raise InputError("no (query, relevant passage) pairs to train on", path=r.data)
+    if len(train.corpus) <= r.num_negatives:
+        raise ParameterError(
+            "num_negatives", f"{r.num_negatives} negatives need more than {len(train.corpus)} passages"
+        )
+    examples = len(pairs) * (1 + r.num_negatives) if r.loss == "bce" else len(pairs)
+    steps = max(1, math.ceil(math.ceil(examples / r.batch_size) * r.epochs))
+    tokens = r.max_length * (1 if r.loss == "bce" else 1 + r.num_negatives)
+    minutes = math.ceil(examples * r.epochs) * tokens * SECONDS_PER_EXAMPLE_TOKEN / 60
+    return RerankPlan(r, output, train, test, pairs, n_labelled, examples, steps, minutes)
+
+
+def check_reranker_output(recipe: RerankRecipe) -> Path:
+    """Refuse an output folder that is not an earlier reranker run's, or that holds the data."""
+    from embedlab.utils.atomic import check_output_dir
+
+    return check_output_dir(
+        recipe.output, OUTPUT_KIND, inputs=[recipe.data], recognize=lambda p: (p / "metrics.json").is_file()
+    )
+
+
+@dataclass
+class RerankOutcome:
+    """What a reranker run produced: the model, the evaluation before/after, and what ships."""
+
+    model: Any
+    before: dict[str, float]
+    after: dict[str, float]
+    shipped: str
+    examples: int
+    log_history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _mine(p: RerankPlan, encoder: Encoder, show_progress: bool) -> Any:
+    """Hard negatives for the plan's pairs from the training corpus, ranked by the bi-encoder."""
+    datasets = require("datasets", "sentence")
+    from sentence_transformers.util import mine_hard_negatives
+
+    model = getattr(encoder, "model", None)
+    if model is None or not hasattr(model, "encode_query"):
+        raise ParameterError("bi_encoder", f"mining negatives needs a sentence-transformers model, got {encoder.name}")
+    corpus = list(p.train.corpus.values())
+    with quiet_tqdm(not show_progress):
+        return mine_hard_negatives(
+            datasets.Dataset.from_dict({"query": [q for q, _ in p.pairs], "positive": [d for _, d in p.pairs]}),
+            model,
+            corpus=corpus,
+            num_negatives=p.recipe.num_negatives,
+            range_max=min(100, len(corpus) - 1),
+            relative_margin=0.05,  # skip "negatives" nearly as similar as the positive: often unlabelled positives
+            sampling_strategy="top",
+            output_format="labeled-pair" if p.recipe.loss == "bce" else "labeled-list",
+            batch_size=64,
+            verbose=False,  # its tables of scores are noise in a training run's output
+        )
+
+
+def _loss(ce: Any, recipe: RerankRecipe) -> Any:
+    import torch
+    from sentence_transformers.cross_encoder import losses as ce_losses
+
+    if recipe.loss == "listnet":
+        return ce_losses.ListNetLoss(ce)
+    if recipe.loss == "lambda":
+        return ce_losses.LambdaLoss(ce)
+    return ce_losses.BinaryCrossEntropyLoss(ce, pos_weight=torch.tensor(float(recipe.num_negatives)))
+
+
+def _fit(p: RerankPlan, ce: Any, mined: Any, evaluator: Any, console: Console, show_progress: bool) -> list[dict]:
+    """Train the cross-encoder (checkpoints in a temporary folder, none kept); return the log history."""
+    import torch
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+
+    from embedlab.train.progress import only_our_progress, progress_callback
+
+    r = p.recipe
+    with tempfile.TemporaryDirectory(prefix="embedlab-rerank-") as work:
+        args = CrossEncoderTrainingArguments(
+            output_dir=work,
+            num_train_epochs=r.epochs,
+            per_device_train_batch_size=r.batch_size,
+            learning_rate=r.learning_rate,
+            warmup_steps=0.1,  # a float is a share of the steps (transformers 5)
+            eval_strategy="steps" if r.eval_steps else "epoch",
+            eval_steps=r.eval_steps,
+            save_strategy="no",
+            logging_steps=max(1, r.eval_steps or 10),
+            report_to="none",
+            seed=r.seed,
+            use_cpu=not torch.cuda.is_available(),
+            disable_tqdm=True,
+            dataloader_drop_last=False,
+        )
+        with quiet_tqdm():
+            callbacks = [progress_callback(console, "training reranker")] if show_progress else []
+            trainer = CrossEncoderTrainer(
+                model=ce, args=args, train_dataset=mined, loss=_loss(ce, r), evaluator=evaluator, callbacks=callbacks
+            )
+            only_our_progress(trainer)  # no raw {'loss': ...} dicts
+            trainer.train()
+    return list(trainer.state.log_history)
+
+
+def execute_reranker(
+    p: RerankPlan, encoder: Encoder, *, console: Console | None = None, show_progress: bool = False
+) -> RerankOutcome:
+    """Mine negatives, train the cross-encoder, and compare it with the bi-encoder's order on the held-out queries."""
+    import torch
+    from sentence_transformers.cross_encoder.evaluation import CrossEncoderRerankingEvaluator
+
+    from embedlab.rerank.score import load_cross_encoder
+
+    console = console or err_console
+    r = p.recipe
+    start = time.perf_counter()
+    mined = _mine(p, encoder, show_progress)
+    torch.manual_seed(r.seed)
+    ce = load_cross_encoder(r.model, max_length=r.max_length, head=r.head, new_head=True)
+    evaluator = CrossEncoderRerankingEvaluator(
+        samples=reranking_samples(p.test, encoder, top_k=r.eval_top_k),
+        at_k=10,
+        always_rerank_positives=False,  # realistic: a positive the bi-encoder missed stays missed
+        name=f"top{r.eval_top_k}",
+        write_csv=False,
+    )
+    history = _fit(p, ce, mined, evaluator, console, show_progress)
+    scores = _metrics(evaluator(ce), f"top{r.eval_top_k}_")
+    before, after = scores["before"], scores["after"]
+    shipped = "reranker"
+    if r.keep_best and after["ndcg@10"] <= before["ndcg@10"]:
+        shipped = "base-order"
+        console.print(
+            f"[yellow]the trained reranker does not beat the bi-encoder's order on {len(p.test.queries)} held-out "
+            f"queries (NDCG@10 {after['ndcg@10']:.4f} <= {before['ndcg@10']:.4f}): keeping the base order, "
+            "no reranker is shipped (--keep-last ships it anyway)[/yellow]"
+        )
+    seconds = round(time.perf_counter() - start, 1)
+    return RerankOutcome(ce, before, after, shipped, len(mined), history, seconds)
 
 
 def _metrics(results: dict[str, float], prefix: str) -> dict[str, dict[str, float]]:
@@ -123,178 +319,102 @@ def _metrics(results: dict[str, float], prefix: str) -> dict[str, dict[str, floa
     }
 
 
+def reranker_metrics(p: RerankPlan, o: RerankOutcome, bi_encoder_name: str) -> dict[str, Any]:
+    """``metrics.json`` of a reranker run."""
+    r = p.recipe
+    return {
+        "before": o.before,
+        "after": o.after,
+        "shipped": o.shipped,
+        "loss": r.loss,
+        "train_pairs": p.labelled,
+        "corpus_pairs": len(p.pairs) - p.labelled,
+        "head": r.head,
+        "train_examples": o.examples,
+        "eval_queries": len(p.test.queries),
+        "eval_top_k": r.eval_top_k,
+        "epochs": r.epochs,
+        "base_model": r.model,
+        "bi_encoder": bi_encoder_name,
+        "estimate": {"examples": p.examples, "steps": p.steps, "minutes": round(p.minutes, 1)},
+        "seconds": o.seconds,
+        "history": [h for h in o.log_history if any(k.endswith("ndcg@10") for k in h)],
+    }
+
+
+def write_reranker(p: RerankPlan, o: RerankOutcome, metrics: dict[str, Any]) -> Path:
+    """Write the run's folder atomically: the reranker (unless the base order was kept), ``recipe.toml``,
+    ``metrics.json``, ``curves.csv`` and ``README.md``."""
+    from embedlab.rerank.card import reranker_card
+    from embedlab.train.card import curves_csv
+    from embedlab.train.recipe import recipe_toml
+    from embedlab.utils.atomic import atomic_dir, atomic_write_json, atomic_write_text
+
+    header = "# Effective embedlab reranker recipe: re-run with `embedlab rerank train --recipe recipe.toml`."
+    with atomic_dir(
+        p.output, kind=OUTPUT_KIND, inputs=[p.recipe.data], recognize=lambda x: (x / "metrics.json").is_file()
+    ) as tmp:
+        if o.shipped == "reranker":
+            o.model.save_pretrained(str(tmp))
+        atomic_write_text(tmp / "recipe.toml", recipe_toml(p.recipe, header))
+        atomic_write_json(tmp / "metrics.json", metrics)
+        atomic_write_text(tmp / "curves.csv", curves_csv(o.log_history))
+        atomic_write_text(tmp / "README.md", reranker_card(p.recipe, metrics))
+    return p.output
+
+
 def train_reranker(
     data: str | os.PathLike[str] | IRDataset,
     output: str | os.PathLike[str],
     *,
-    model: str = "all-MiniLM-L6-v2",
-    bi_encoder: str | Any = "all-MiniLM-L6-v2",
-    loss: Loss = "bce",
-    num_negatives: int = 5,
-    epochs: float = 1.0,
-    batch_size: int = 16,
-    learning_rate: float = 2e-5,
-    max_length: int = 256,
-    eval_fraction: float = 0.2,
+    recipe: RerankRecipe | None = None,
+    bi_encoder: str | Any | None = None,
     eval_data: IRDataset | None = None,
-    eval_top_k: int = 100,
-    max_pairs: int | None = None,
-    eval_steps: int | None = None,
-    head: Head = "mean",
-    corpus_queries: int = 0,
-    keep_sentence: float = 1.0,
-    seed: int = 42,
     show_progress: bool = False,
+    console: Console | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
-    """Train a cross-encoder reranker and save it to ``output``.
+    """Train a cross-encoder reranker and write its run folder to ``output``: plan, execute, write.
 
     Args:
         data: an IR data set (file/folder for :func:`embedlab.data.load_ir`, or an ``IRDataset``).
-        output: folder to write the trained CrossEncoder to (with ``metrics.json``).
-        model: starting weights: a transformer or sentence-transformers folder, alias or hub id.
-        bi_encoder: the first-stage model (name or loaded SentenceTransformer): mines negatives, retrieves the top
-            ``eval_top_k`` for evaluation.
-        loss: ``bce``, ``listnet`` or ``lambda``.
-        num_negatives: mined negatives per (query, positive).
-        epochs: training epochs.
-        batch_size: pairs (bce) or lists (listwise) per step.
-        learning_rate: peak learning rate (linear warm-up over the first 10% of steps).
-        max_length: tokens of query + passage the cross-encoder reads.
-        eval_fraction: share of passages held out for evaluation (ignored when ``eval_data`` is given).
+        output: the run folder (the reranker, ``recipe.toml``, ``metrics.json``, ``curves.csv``, ``README.md``).
+        recipe: the settings (:class:`RerankRecipe`; its defaults when None); ``options`` override its fields
+            (``loss``, ``num_negatives``, ``epochs``, ``max_pairs``, ``corpus_queries``...).
+        bi_encoder: the first-stage model when it is already loaded (an :class:`embedlab.models.Encoder` or a
+            ``SentenceTransformer``); None loads ``recipe.bi_encoder``.
         eval_data: a separate evaluation set (then ``data`` is used whole for training).
-        eval_top_k: bi-encoder candidates reranked during evaluation.
-        max_pairs: cap on training (query, positive) pairs (for quick runs).
-        eval_steps: evaluate every this many steps (default: once per epoch).
-        head: the scoring head added when ``model`` is not a cross-encoder yet (see
-            :func:`embedlab.rerank.score.load_cross_encoder`): ``mean`` (default) or ``cls``.
-        corpus_queries: pseudo-queries per training passage made by the inverse cloze task (a sentence of the
-            passage as the query, the rest of the passage as its positive), added to the labelled pairs: free
-            extra training signal from the passages themselves when labelled queries are few (0: none).
-        keep_sentence: probability that an inverse-cloze positive keeps its query sentence. The default, always,
-            teaches the reranker to match a query's words in the passage; on aims_qa it beat 0.1 by far (0.67 vs
-            0.37 NDCG@10 after 2 epochs), where dropping the sentence made the pairs too hard for 500 queries.
-        seed: seed for the split, the sampling and the model head.
-        show_progress: progress bars.
+        show_progress: a progress bar while training.
+        console: where the estimate, the progress and the verdict go (stderr by default).
 
     Returns:
-        ``{"before": {"ndcg@10", "mrr@10"}, "after": {...}, "train_pairs", "eval_queries", "seconds", ...}``;
-        ``before`` is the bi-encoder's own ranking of its top ``eval_top_k``, ``after`` the reranked one.
+        ``metrics.json``'s content: ``before`` (the bi-encoder's order of its top ``eval_top_k``) and ``after``
+        (reranked) NDCG@10 and MRR@10 on the held-out queries, ``shipped`` (``reranker`` or ``base-order``), the
+        pair counts, the estimate and the seconds taken.
+
+    Raises:
+        ParameterError: a bad option (named as in Python); InputError: bad data; OutputPathError: a bad ``output``.
     """
     from embedlab.data import load_ir
-    from embedlab.models.resolve import load_sentence_model
-    from embedlab.rerank.score import check_head, load_cross_encoder
-    from embedlab.utils.atomic import atomic_dir, atomic_write_json
+    from embedlab.models import as_encoder, load_encoder
+    from embedlab.train.progress import quiet_libraries
 
-    if loss not in LOSSES:
-        raise OptionError("--loss", f"unknown loss {loss!r}; use {', '.join(LOSSES)}")
-    check_head(head)  # before any data or model is read
-    if corpus_queries < 0:
-        raise OptionError("--corpus-queries", f"must be 0 or more, got {corpus_queries}")
-    if not 0.0 <= keep_sentence <= 1.0:
-        raise OptionError("--keep-sentence", f"must be between 0 and 1, got {keep_sentence}")
-    for option, value in (("--negatives", num_negatives), ("--batch-size", batch_size), ("--max-length", max_length)):
-        if value < 1:
-            raise OptionError(option, f"must be at least 1, got {value}")
-    if epochs <= 0:
-        raise OptionError("--epochs", f"must be positive, got {epochs}")
-    st = require("sentence_transformers", "sentence")
-    datasets = require("datasets", "sentence")
-    import torch
-    from sentence_transformers.cross_encoder import losses as ce_losses
-    from sentence_transformers.cross_encoder.evaluation import CrossEncoderRerankingEvaluator
-    from sentence_transformers.util import mine_hard_negatives
-
-    start = time.perf_counter()
-    ir = data if not isinstance(data, (str, os.PathLike)) else load_ir(data)
-    train, test = (ir, eval_data) if eval_data is not None else split_by_passage(ir, eval_fraction, seed=seed)
-    pairs = [(q, d) for _, q, _, d in train.pairs()]
-    random.Random(seed).shuffle(pairs)
-    if max_pairs is not None:
-        pairs = pairs[:max_pairs]
-    if not pairs:
-        raise InputError("no (query, relevant passage) pairs to train on")
-    labelled = len(pairs)
-    if corpus_queries:
-        pairs += _inverse_cloze(train.corpus, corpus_queries, keep_sentence, seed)
-        random.Random(seed).shuffle(pairs)
-    encoder = load_sentence_model(bi_encoder) if isinstance(bi_encoder, (str, os.PathLike)) else bi_encoder
-    corpus = list(train.corpus.values())
-    if len(corpus) <= num_negatives:
-        raise OptionError("--negatives", f"{num_negatives} negatives need more than {len(corpus)} passages")
-    listwise = loss != "bce"
-    with quiet_tqdm(not show_progress):
-        mined = mine_hard_negatives(
-            datasets.Dataset.from_dict({"query": [q for q, _ in pairs], "positive": [d for _, d in pairs]}),
-            encoder,
-            corpus=corpus,
-            num_negatives=num_negatives,
-            range_max=min(100, len(corpus) - 1),
-            relative_margin=0.05,  # skip "negatives" nearly as similar as the positive: often unlabelled positives
-            sampling_strategy="top",
-            output_format="labeled-list" if listwise else "labeled-pair",
-            batch_size=64,
-            verbose=show_progress,
-        )
-    torch.manual_seed(seed)
-    ce = load_cross_encoder(model, max_length=max_length, head=head)
-    if listwise:
-        train_loss = ce_losses.ListNetLoss(ce) if loss == "listnet" else ce_losses.LambdaLoss(ce)
-    else:
-        train_loss = ce_losses.BinaryCrossEntropyLoss(ce, pos_weight=torch.tensor(float(num_negatives)))
-    evaluator = CrossEncoderRerankingEvaluator(
-        samples=reranking_samples(test, encoder, top_k=eval_top_k),
-        at_k=10,
-        always_rerank_positives=False,  # realistic: a positive the bi-encoder missed stays missed
-        name=f"top{eval_top_k}",
-        write_csv=False,
-    )
-    out = Path(output)
-    with tempfile.TemporaryDirectory(prefix="embedlab-rerank-") as work:
-        args = st.cross_encoder.CrossEncoderTrainingArguments(
-            output_dir=work,
-            num_train_epochs=epochs,
-            per_device_train_batch_size=batch_size,
-            learning_rate=learning_rate,
-            warmup_steps=0.1,  # a float is a share of the steps (transformers 5)
-            eval_strategy="steps" if eval_steps else "epoch",
-            eval_steps=eval_steps,
-            save_strategy="no",
-            logging_steps=max(1, eval_steps or 10),
-            report_to="none",
-            seed=seed,
-            use_cpu=not torch.cuda.is_available(),
-            disable_tqdm=not show_progress,
-            dataloader_drop_last=False,
-        )
-        with quiet_tqdm(not show_progress):
-            trainer = st.cross_encoder.CrossEncoderTrainer(
-                model=ce, args=args, train_dataset=mined, loss=train_loss, evaluator=evaluator
-            )
-            if not show_progress:  # without progress bars transformers prints every log dict: keep quiet instead
-                from transformers.trainer_callback import PrinterCallback
-
-                trainer.remove_callback(PrinterCallback)
-            trainer.train()
-        history = [h for h in trainer.state.log_history if any(k.endswith("ndcg@10") for k in h)]
-    results = evaluator(ce)
-    metrics: dict[str, Any] = {
-        **_metrics(results, f"top{eval_top_k}_"),
-        "loss": loss,
-        "train_pairs": labelled,
-        "corpus_pairs": len(pairs) - labelled,
-        "head": head,
-        "train_examples": len(mined),
-        "eval_queries": len(test.queries),
-        "eval_top_k": eval_top_k,
-        "epochs": epochs,
-        "base_model": str(model),
-        "bi_encoder": str(bi_encoder) if isinstance(bi_encoder, (str, os.PathLike)) else "(given)",
-        "seconds": round(time.perf_counter() - start, 1),
-        "history": history,
-    }
-    with atomic_dir(out, kind="reranker", recognize=lambda p: (p / "metrics.json").is_file()) as tmp:
-        ce.save_pretrained(str(tmp))
-        atomic_write_json(tmp / "metrics.json", metrics)
+    console = console or err_console
+    path = None if not isinstance(data, (str, os.PathLike)) else os.fspath(data)
+    given = {k: v for k, v in options.items() if v is not None}
+    if isinstance(bi_encoder, (str, os.PathLike)):
+        given["bi_encoder"], bi_encoder = os.fspath(bi_encoder), None
+    recipe = (recipe or RerankRecipe()).override(data=path, output=os.fspath(output), **given)
+    recipe.validate()
+    check_reranker_output(recipe)  # before any data or model is read
+    quiet_libraries()
+    ir = load_ir(data) if path is not None else data
+    p = plan_reranker(recipe, ir, eval_data=eval_data)
+    console.print(p.describe(), highlight=False)
+    encoder = as_encoder(bi_encoder) if bi_encoder is not None else load_encoder(recipe.bi_encoder)
+    outcome = execute_reranker(p, encoder, console=console, show_progress=show_progress)
+    metrics = reranker_metrics(p, outcome, recipe.bi_encoder if bi_encoder is None else "(given)")
+    write_reranker(p, outcome, metrics)
     return metrics
 
 

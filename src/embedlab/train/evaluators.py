@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -102,36 +101,31 @@ class NLIAccuracyEvaluator(SentenceEvaluator):
         return self.prefix_name_to_metrics(metrics, self.name)
 
 
-def chunk_token_ids(ids: list[int], max_tokens: int, overlap: int) -> list[list[int]]:
-    """Cut token ids into windows of ``max_tokens`` that overlap by ``overlap`` tokens."""
-    if len(ids) <= max_tokens:
-        return [ids]
-    step = max(1, max_tokens - overlap)
-    out = []
-    for start in range(0, len(ids), step):
-        out.append(ids[start : start + max_tokens])
-        if start + max_tokens >= len(ids):
-            break
-    return out
-
-
 def chunk_texts(texts: list[str], tokenizer: Any, max_tokens: int, overlap: int = 32) -> list[list[str]]:
-    """Split each text into overlapping chunks of at most ``max_tokens`` tokens (special tokens left room for)."""
-    budget = max(8, max_tokens - 2)  # room for [CLS] and [SEP]
-    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-    out = []
-    for text, ids, offsets in zip(texts, enc["input_ids"], enc["offset_mapping"], strict=False):
-        windows = chunk_token_ids(list(range(len(ids))), budget, overlap)
-        out.append([text[offsets[w[0]][0] : offsets[w[-1]][1]] for w in windows if w] or [text])
-    return out
+    """Cut each text into overlapping chunks that fit ``max_tokens`` (room left for [CLS] and [SEP]).
+
+    The chunks are the data layer's token windows (:func:`embedlab.data.documents.chunk_documents`, ``by="tokens"``
+    with the model's tokenizer), the same chunker the index uses, so evaluation scores what the index would store.
+    """
+    from embedlab.data.documents import Document, chunk_documents
+
+    budget = max(8, max_tokens - 2)
+    docs = [Document(str(i), text) for i, text in enumerate(texts)]
+    chunks = chunk_documents(docs, by="tokens", size=budget, overlap=min(overlap, budget // 2), tokenizer=tokenizer)
+    out: list[list[str]] = [[] for _ in texts]
+    for c in chunks:
+        out[int(c.doc_id)].append(c.text)
+    return [cs or [text] for cs, text in zip(out, texts, strict=True)]
 
 
 class ChunkedIREvaluator(SentenceEvaluator):
     """IR evaluation where a long passage is scored by its best-matching chunk (max-pooling of chunk scores).
 
     A passage longer than the model's max sequence length is cut into overlapping chunks that each fit; a query's
-    score for the passage is its highest cosine with any chunk. Metrics (binary relevance): NDCG@10, MRR@10,
-    recall@10, accuracy@1. Written by hand because sentence-transformers' IR evaluator scores whole (truncated) texts.
+    score for the passage is its highest cosine with any chunk. The ranking is scored by
+    :func:`embedlab.evaluate.retrieval.ranking_metrics` (binary relevance), with the keys of sentence-transformers'
+    ``InformationRetrievalEvaluator`` (``cosine_ndcg@10``, ``cosine_mrr@10``, ``cosine_recall@10``...), plus
+    ``chunks_per_passage``. Its own class because sentence-transformers' IR evaluator scores whole (truncated) texts.
     """
 
     def __init__(
@@ -158,6 +152,8 @@ class ChunkedIREvaluator(SentenceEvaluator):
     def __call__(
         self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
     ) -> dict[str, float]:
+        from embedlab.evaluate.retrieval import rank, ranking_metrics
+
         chunks = chunk_texts(self.docs, model.tokenizer, model.max_seq_length, self.overlap)
         flat = [c for cs in chunks for c in cs]
         owner = np.repeat(np.arange(len(chunks)), [len(cs) for cs in chunks])
@@ -166,25 +162,16 @@ class ChunkedIREvaluator(SentenceEvaluator):
         sims = q @ c.T
         doc_scores = np.full((len(self.queries), len(chunks)), -np.inf, dtype=np.float32)
         np.maximum.at(doc_scores.T, owner, sims.T)
-        ndcg = mrr = rec = acc1 = 0.0
-        for i, qid in enumerate(self.qids):
-            top = np.argsort(-doc_scores[i])[:10]
-            rel = self.relevant[qid]
-            hits = [self.dids[j] in rel for j in top]
-            dcg = sum(1 / math.log2(r + 2) for r, h in enumerate(hits) if h)
-            idcg = sum(1 / math.log2(r + 2) for r in range(min(len(rel), 10)))
-            ndcg += dcg / idcg
-            mrr += next((1 / (r + 1) for r, h in enumerate(hits) if h), 0.0)
-            rec += sum(hits) / len(rel)
-            acc1 += float(hits[0]) if hits else 0.0
-        n = max(1, len(self.qids))
-        metrics = {
-            "cosine_ndcg@10": ndcg / n,
-            "cosine_mrr@10": mrr / n,
-            "cosine_recall@10": rec / n,
-            "cosine_accuracy@1": acc1 / n,
-            "chunks_per_passage": len(flat) / max(1, len(chunks)),
-        }
+        rankings = [[self.dids[j] for j in row] for row in rank(doc_scores, self.dids, 100)]
+        scored = ranking_metrics(
+            rankings,
+            [dict.fromkeys(self.relevant[q], 1) for q in self.qids],
+            accuracy_at_k=(1, 5, 10),
+            precision_recall_at_k=(10,),
+            map_at_k=(100,),
+        )
+        metrics = {f"cosine_{k}": v for k, v in scored.items()}
+        metrics["chunks_per_passage"] = len(flat) / max(1, len(chunks))
         return self.prefix_name_to_metrics(metrics, self.name)
 
 
@@ -199,9 +186,12 @@ def build_evaluator(
         chunk: score long passages by their best chunk instead of truncating them (pair/IR data).
         batch_size: encoding batch size.
     """
-    if data.shape in ("pairs", "triplets") and (data.ir is not None or data.shape == "pairs"):
+    from embedlab.train.plan import evaluator_kind
+
+    kind = evaluator_kind(data, loss="softmax" if hasattr(loss, "classifier") else None, chunk=chunk)
+    if kind in ("ir", "chunked-ir"):
         queries, corpus, relevant = ir_from_pairs(data)
-        if chunk:
+        if kind == "chunked-ir":
             return ChunkedIREvaluator(queries, corpus, relevant, batch_size=batch_size)
         return InformationRetrievalEvaluator(
             queries,
@@ -216,20 +206,16 @@ def build_evaluator(
             precision_recall_at_k=[10],
             map_at_k=[100],
         )
-    if data.shape == "triplets":
-        ds = data.dataset
+    ds = data.dataset
+    if kind == "triplet":
         return TripletEvaluator(
             ds["anchor"], ds["positive"], ds["negative"], name=EVAL_NAME, batch_size=batch_size, write_csv=False
         )
-    if data.shape == "scored":
-        ds = data.dataset
+    if kind == "similarity":
         return EmbeddingSimilarityEvaluator(
             ds["sentence1"], ds["sentence2"], ds["score"], name=EVAL_NAME, batch_size=batch_size, write_csv=False
         )
-    if data.shape == "nli":
-        if loss is None or not hasattr(loss, "classifier"):
-            return None
-        ds = data.dataset
+    if kind == "nli":
         return NLIAccuracyEvaluator(ds["premise"], ds["hypothesis"], ds["label"], loss, batch_size=batch_size)
     return None
 

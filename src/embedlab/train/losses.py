@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 from embedlab.models import embedding_dimension
 
 if TYPE_CHECKING:
@@ -81,17 +81,63 @@ def resolve_loss_name(shape: str, requested: str) -> str:
     """The loss for a data shape: ``auto`` maps by shape, a requested loss must fit the shape.
 
     Raises:
-        OptionError: the requested loss does not fit the data (e.g. CoSENT on unscored pairs).
+        ParameterError: the requested loss does not fit the data (e.g. CoSENT on unscored pairs).
     """
     if requested == "auto":
         return AUTO[shape]
     if requested not in FITS[shape]:
-        raise OptionError(
-            "--loss",
+        raise ParameterError(
+            "loss",
             f"{requested!r} does not fit {shape} data (fits: {', '.join(FITS[shape])}); "
-            + ("use --nli-as-triplets for MNRL on NLI data" if shape == "nli" else "check --columns"),
+            + ("set nli_as_triplets for MNRL on NLI data" if shape == "nli" else "check the column mapping (columns)"),
         )
     return requested
+
+
+def requested_loss(recipe: Recipe, shape: str) -> str:
+    """The loss the recipe asks for: ``auto`` means the dual encoder's own loss for a dual architecture on pairs."""
+    if recipe.architecture == "dual" and recipe.loss == "auto" and shape in ("pairs", "triplets"):
+        return "dual"
+    return recipe.loss
+
+
+def loss_reason(shape: str, name: str, recipe: Recipe, *, full_dim: int | None = None) -> str:
+    """Why this loss: the one line printed at the start of a run and written to the model card.
+
+    Args:
+        shape: the training data's shape.
+        name: the resolved loss name.
+        recipe: the recipe (mini-batch size, guide model, Matryoshka dimensions).
+        full_dim: the model's embedding dimension, when known, to list the Matryoshka dimensions exactly.
+    """
+    reason = _REASONS.get((shape, name), "")
+    if name == "cached-mnrl":
+        reason = f"{shape}: CachedMultipleNegativesRankingLoss (GradCache, mini-batches of {recipe.mini_batch_size})"
+    elif name == "gist":
+        reason = (
+            f"{shape}: GISTEmbedLoss, guide {recipe.guide_model or recipe.model} drops in-batch negatives it scores "
+            "above the positive (likely false negatives)"
+        )
+    elif name == "dual":
+        reason = f"{shape} with separate query/document towers: in-batch contrastive loss of embedlab.dual"
+    if recipe.matryoshka_dims:
+        if name in ("tsdae", "softmax"):
+            raise ParameterError("matryoshka_dims", f"Matryoshka wrapping does not apply to the {name} loss")
+        reason += f"; Matryoshka over dimensions {matryoshka_dims(recipe.matryoshka_dims, full_dim)}"
+    return reason
+
+
+def matryoshka_dims(requested: list[int], full: int | None) -> list[int]:
+    """The Matryoshka dimensions, largest first, always including the full one (when known).
+
+    Raises:
+        ParameterError: a dimension above the model's.
+    """
+    if full is None:
+        return sorted(set(requested), reverse=True)
+    if any(d > full for d in requested):
+        raise ParameterError("matryoshka_dims", f"dimensions must be at most the model's {full}")
+    return sorted(set(requested) | {full}, reverse=True)
 
 
 def build_loss(
@@ -108,31 +154,23 @@ def build_loss(
     """
     from sentence_transformers.sentence_transformer import losses as L
 
-    requested = recipe.loss
-    if recipe.architecture == "dual" and requested == "auto" and shape in ("pairs", "triplets"):
-        requested = "dual"
-    name = resolve_loss_name(shape, requested)
-    reason = _REASONS.get((shape, name), "")
+    name = resolve_loss_name(shape, requested_loss(recipe, shape))
+    full = embedding_dimension(model) if (recipe.matryoshka_dims or name == "softmax") else None
+    reason = loss_reason(shape, name, recipe, full_dim=full)
     if name == "mnrl":
         loss: Any = L.MultipleNegativesRankingLoss(model)
     elif name == "cached-mnrl":
         loss = L.CachedMultipleNegativesRankingLoss(model, mini_batch_size=recipe.mini_batch_size)
-        reason = f"{shape}: CachedMultipleNegativesRankingLoss (GradCache, mini-batches of {recipe.mini_batch_size})"
     elif name == "gist":
         if guide is None:
             from embedlab.models.resolve import load_sentence_model
 
             guide = load_sentence_model(recipe.guide_model or recipe.model, device=str(model.device))
         loss = L.GISTEmbedLoss(model, guide=guide)
-        reason = (
-            f"{shape}: GISTEmbedLoss, guide {recipe.guide_model or recipe.model} drops in-batch negatives it scores "
-            "above the positive (likely false negatives)"
-        )
     elif name == "dual":
         from embedlab.dual import dual_loss
 
         loss = dual_loss(model, dual_config)
-        reason = f"{shape} with separate query/document towers: in-batch contrastive loss of embedlab.dual"
     elif name == "cosent":
         loss = L.CoSENTLoss(model)
     elif name == "cosine":
@@ -142,14 +180,7 @@ def build_loss(
     elif name == "tsdae":
         loss = L.DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
     else:  # pragma: no cover - resolve_loss_name guards this
-        raise OptionError("--loss", f"unknown loss {name!r}")
+        raise ParameterError("loss", f"unknown loss {name!r}")
     if recipe.matryoshka_dims:
-        if name in ("tsdae", "softmax"):
-            raise OptionError("--matryoshka-dims", f"Matryoshka wrapping does not apply to the {name} loss")
-        full = embedding_dimension(model)
-        dims = sorted({d for d in recipe.matryoshka_dims if d <= full} | {full}, reverse=True)
-        if any(d > full for d in recipe.matryoshka_dims):
-            raise OptionError("--matryoshka-dims", f"dimensions must be at most the model's {full}")
-        loss = L.MatryoshkaLoss(model, loss, matryoshka_dims=dims)
-        reason += f"; Matryoshka over dimensions {dims}"
+        loss = L.MatryoshkaLoss(model, loss, matryoshka_dims=matryoshka_dims(recipe.matryoshka_dims, full))
     return LossChoice(name, loss, reason, no_duplicates=name in IN_BATCH_NEGATIVES)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from embedlab.errors import InputError, OptionError
+from embedlab.errors import InputError, ParameterError
 
 Architecture = Literal["shared", "dual"]
 LossName = Literal["auto", "mnrl", "cached-mnrl", "gist", "cosent", "cosine", "softmax", "tsdae", "dual"]
@@ -108,8 +108,8 @@ class Recipe:
     save_total_limit: int = 2
 
     def validate(self) -> Recipe:
-        """Check value ranges and ``Literal`` choices; raise :class:`OptionError` naming the option."""
-        hints = {f.name: f.type for f in dataclasses.fields(self)}
+        """Check types, value ranges and ``Literal`` choices; raise :class:`ParameterError` naming the field."""
+        check_types(self)
         choices = {
             "architecture": Architecture,
             "loss": LossName,
@@ -121,47 +121,136 @@ class Recipe:
         for name, lit in choices.items():
             value = getattr(self, name)
             if value not in get_args(lit):
-                raise OptionError(_flag(name), f"{value!r} is not one of {', '.join(get_args(lit))}")
-        del hints
+                raise ParameterError(name, f"{value!r} is not one of {', '.join(get_args(lit))}")
         if not 0 <= self.eval_split < 1:
-            raise OptionError("--eval-split", f"must be in [0, 1), got {self.eval_split}")
+            raise ParameterError("eval_split", f"must be in [0, 1), got {self.eval_split}")
         if self.epochs <= 0 or not math.isfinite(self.epochs):
-            raise OptionError("--epochs", f"must be positive, got {self.epochs}")
-        for name in ("batch_size", "max_seq_length"):
+            raise ParameterError("epochs", f"must be positive, got {self.epochs}")
+        for name in ("batch_size", "max_seq_length", "mini_batch_size"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise OptionError(_flag(name), f"must be at least 1, got {value}")
+                raise ParameterError(name, f"must be at least 1, got {value}")
         if self.learning_rate is not None and not 0 < self.learning_rate < 1:
-            raise OptionError("--lr", f"must be in (0, 1), got {self.learning_rate}")
+            raise ParameterError("learning_rate", f"must be in (0, 1), got {self.learning_rate}")
         if self.warmup_ratio is not None and not 0 <= self.warmup_ratio < 1:
-            raise OptionError("--warmup-ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+            raise ParameterError("warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+        if not 0 <= self.weight_decay < 1:
+            raise ParameterError("weight_decay", f"must be in [0, 1), got {self.weight_decay}")
         for name in ("eval_steps", "save_steps", "max_steps"):
             if getattr(self, name) < 0:
-                raise OptionError(_flag(name), "must not be negative")
+                raise ParameterError(name, "must not be negative")
+        if self.save_total_limit < 1:
+            raise ParameterError("save_total_limit", f"must be at least 1, got {self.save_total_limit}")
         if any(d < 1 for d in self.matryoshka_dims):
-            raise OptionError("--matryoshka-dims", f"dimensions must be positive, got {self.matryoshka_dims}")
+            raise ParameterError("matryoshka_dims", f"dimensions must be positive, got {self.matryoshka_dims}")
         if self.train is None:
-            raise OptionError("--train", "no training data given (a recipe's `train` key or --train FILE)")
+            raise ParameterError("train", "no training data given (a recipe's `train` key or --train FILE)")
         return self
 
     def override(self, **flags: Any) -> Recipe:
         """A copy with the given fields replaced; ``None`` values (flags not given) leave the field as it is."""
-        known = {f.name for f in dataclasses.fields(self)}
-        updates = {}
-        for key, value in flags.items():
-            if key not in known:
-                raise OptionError(_flag(key), "unknown recipe key")
-            if value is not None:
-                updates[key] = value
-        return dataclasses.replace(self, **updates)
+        return override(self, **flags)
 
     def to_dict(self) -> dict[str, Any]:
         """The recipe as a plain dict (what :func:`save_recipe` writes)."""
         return dataclasses.asdict(self)
 
 
-def _flag(name: str) -> str:
-    return "--" + {"learning_rate": "lr"}.get(name, name).replace("_", "-")
+def _type_ok(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits a field's annotation (the annotations of recipe dataclasses are simple)."""
+    text = str(hint)
+    if value is None:
+        return "None" in text
+    if text.startswith("str") or text[:1].isupper():  # str, or a Literal alias such as SplitBy
+        return isinstance(value, str)
+    if text.startswith("bool"):
+        return isinstance(value, bool)
+    if text.startswith("int"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if text.startswith("float"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if text.startswith("list"):
+        return isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if text.startswith("dict"):
+        return isinstance(value, dict)
+    return True
+
+
+def _expected(hint: Any) -> str:
+    text = str(hint).replace(" | None", "")
+    names = {"float": "a number", "int": "an integer", "bool": "true or false", "str": "a string"}
+    return names.get(text, "a string" if text[:1].isupper() else "a " + text.split("[")[0])
+
+
+def type_error(obj: Any, name: str) -> str | None:
+    """What is wrong with the type of field ``name`` of a recipe dataclass, or None when it fits."""
+    hint = {f.name: f.type for f in dataclasses.fields(obj)}[name]
+    value = getattr(obj, name)
+    if _type_ok(value, hint):
+        return None
+    return f"expected {_expected(hint)}, got {value!r}"
+
+
+def check_types(obj: Any) -> None:
+    """Raise :class:`ParameterError` for the first field of a recipe dataclass whose value has the wrong type."""
+    for f in dataclasses.fields(obj):
+        problem = type_error(obj, f.name)
+        if problem:
+            raise ParameterError(f.name, problem)
+
+
+def override(obj: Any, **flags: Any) -> Any:
+    """A copy of a recipe dataclass with the given fields replaced; ``None`` values leave the field as it is."""
+    known = {f.name for f in dataclasses.fields(obj)}
+    updates = {}
+    for key, value in flags.items():
+        if key not in known:
+            raise ParameterError(key, "unknown recipe key")
+        if value is not None:
+            updates[key] = value
+    return dataclasses.replace(obj, **updates)
+
+
+def read_recipe_file(path: str | Path, cls: type[Any], *, data_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Read a TOML recipe for dataclass ``cls``: unknown keys and values of the wrong type are errors naming the file,
+    the line and the key; relative paths in ``data_keys`` are made relative to the recipe file.
+
+    Raises:
+        InputError: a missing file, invalid TOML, an unknown key, or a value of the wrong type.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("recipe file not found", path=p)
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", path=p) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", path=p) from exc
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    blank = cls()
+
+    def line_of(key: str) -> int | None:
+        return next((i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().startswith(key)), None)
+
+    for key, value in data.items():
+        if key not in known:
+            raise InputError(f"unknown recipe key {key!r} (known: {', '.join(known)})", path=p, line=line_of(key))
+        if not _type_ok(value, known[key].type):
+            problem = type_error(dataclasses.replace(blank, **{key: value}), key)
+            raise InputError(f"recipe key {key!r}: {problem}", path=p, line=line_of(key))
+    for key in data_keys:
+        value = data.get(key)
+        if isinstance(value, str) and not value.startswith("hf:") and not Path(value).is_absolute():
+            candidate = (p.parent / value).resolve()
+            if candidate.exists() or not Path(value).exists():
+                data[key] = str(candidate)
+    return data
 
 
 def load_recipe(path: str | Path | None = None, **overrides: Any) -> Recipe:
@@ -172,7 +261,7 @@ def load_recipe(path: str | Path | None = None, **overrides: Any) -> Recipe:
         **overrides: recipe fields given as flags; ``None`` values are ignored.
 
     Raises:
-        InputError: the file is not valid TOML or has an unknown key (named with its line when possible).
+        InputError: the file is not valid TOML, has an unknown key or a value of the wrong type (named with its line).
 
     Example:
         >>> r = load_recipe(None, train="pairs.jsonl", epochs=2)
@@ -181,31 +270,8 @@ def load_recipe(path: str | Path | None = None, **overrides: Any) -> Recipe:
     """
     recipe = Recipe()
     if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise InputError("recipe file not found", path=p)
-        try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        text = p.read_text(encoding="utf-8")
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"not valid TOML ({exc})", path=p) from exc
-        known = {f.name: f for f in dataclasses.fields(Recipe)}
-        for key in data:
-            if key not in known:
-                line = next((i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().startswith(key)), None)
-                raise InputError(f"unknown recipe key {key!r} (known: {', '.join(known)})", path=p, line=line)
         # Relative data paths in a recipe are relative to the recipe file, so recipes travel with their data.
-        for key in ("train", "eval"):
-            value = data.get(key)
-            if isinstance(value, str) and not value.startswith("hf:") and not Path(value).is_absolute():
-                candidate = (p.parent / value).resolve()
-                if candidate.exists() or not Path(value).exists():
-                    data[key] = str(candidate)
-        recipe = dataclasses.replace(recipe, **data)
+        recipe = dataclasses.replace(recipe, **read_recipe_file(path, Recipe, data_keys=("train", "eval")))
     return recipe.override(**overrides)
 
 
@@ -231,11 +297,13 @@ def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
-def recipe_toml(recipe: Recipe) -> str:
-    """The recipe as TOML text: scalars first, then the ``[columns]`` and ``[dual]`` tables (None keys omitted)."""
+def recipe_toml(
+    recipe: Any, header: str = "# Effective embedlab training recipe: re-run with `embedlab train recipe.toml`."
+) -> str:
+    """A recipe dataclass as TOML text: scalars, then its tables (``[columns]``, ``[dual]``); None keys omitted."""
     # Written by hand: tomllib only reads, and the recipe's flat shape does not need a dependency to write it.
-    data = recipe.to_dict()
-    lines = ["# Effective embedlab training recipe: re-run with `embedlab train recipe.toml`."]
+    data = dataclasses.asdict(recipe)
+    lines = [header]
     tables = {}
     for key, value in data.items():
         if value is None:
@@ -253,7 +321,7 @@ def recipe_toml(recipe: Recipe) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_recipe(recipe: Recipe, path: str | Path) -> Path:
+def save_recipe(recipe: Any, path: str | Path) -> Path:
     """Write the effective recipe to ``path`` atomically."""
     from embedlab.utils.atomic import atomic_write_text
 
