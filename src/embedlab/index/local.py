@@ -4,7 +4,7 @@ Layout of an index folder (``<g>`` is the generation, bumped by every write)::
 
     manifest.json            model, dimension, settings, SHA-256 of every file below (the commit point)
     vectors-<g>.npy          float32 embeddings, one row per chunk (loaded memory-mapped, allow_pickle=False)
-    chunks-<g>.parquet       id, doc_id, text, start, end, metadata (JSON text)
+    chunks-<g>.parquet       id, doc_id, text, start, end, and one typed column per metadata field (``meta.<name>``)
     deleted-<g>.npy          int64 row numbers deleted since the last compaction
     hnsw-<g>.faiss           FAISS HNSW graph over the vectors (faiss' own binary format)
     bm25-<g>/                bm25s sparse score matrix (npy + JSON)
@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from embedlab.data.documents import Chunk
-from embedlab.index.filters import Condition, filter_mask
+from embedlab.errors import ParameterError
+from embedlab.index.filters import Condition, Kind, field_kinds, filter_mask
 from embedlab.index.manifest import IndexCorruptedError, Manifest, file_entry, verify_files, write_manifest
 from embedlab.utils.atomic import atomic_path
 from embedlab.utils.optional import require
@@ -73,8 +74,8 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return idx[np.lexsort((idx, -scores[idx]))]
 
 
-class LocalIndex:
-    """Vectors + FAISS HNSW + bm25s + metadata, kept in memory and saved to one folder.
+class LocalStore:
+    """Vectors + FAISS HNSW + bm25s + metadata, kept in memory and saved to one folder (a :class:`Store`).
 
     Use it through :class:`embedlab.index.Index`; this class knows nothing of models, only of vectors and texts.
 
@@ -102,7 +103,15 @@ class LocalIndex:
         self.bm25: Any = None
         self._dirty: set[str] = {"vectors", "chunks", "deleted", "hnsw", "bm25"}
         self._mask_cache: OrderedDict[tuple[Condition, ...], np.ndarray] = OrderedDict()
+        self._kinds: dict[str, Kind] | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> LocalStore:
+        """An empty store with ANN settings ``options`` (``m``, ``ef_construction``, ``ef_search``...)."""
+        if options.get("url"):
+            raise ParameterError("url", "only the qdrant store connects to a server; add backend='qdrant'")
+        return cls(manifest.dimension, {k: v for k, v in options.items() if k in DEFAULT_SETTINGS})
 
     # ----------------------------------------------------------------------------------------------- building
     def _new_ann(self) -> Any:
@@ -142,12 +151,13 @@ class LocalIndex:
             self.texts.append(c.text)
             self.starts.append(c.start)
             self.ends.append(c.end)
-            self.metadata.append(dict(c.metadata))
+            self.metadata.append({k: v for k, v in c.metadata.items() if v is not None})  # null = no such field
             self.position[c.id] = start + i
         self.deleted = np.concatenate([self.deleted, np.zeros(len(chunks), dtype=bool)])
         self.ann.add(vectors)  # HNSW insertion: the existing graph is kept and extended
         self._rebuild_bm25()
         self._mask_cache.clear()
+        self._kinds = None
         self._dirty |= {"vectors", "chunks", "deleted", "hnsw", "bm25"}
 
     def delete(self, doc_ids: Sequence[str]) -> int:
@@ -172,7 +182,7 @@ class LocalIndex:
             return 0
         chunks = [self.chunk(int(i)) for i in keep]
         vectors = np.asarray(self.vectors)[keep]
-        fresh = LocalIndex(self.dimension, self.settings)
+        fresh = LocalStore(self.dimension, self.settings)
         if chunks:
             fresh.add(chunks, vectors)
         fresh.path = self.path
@@ -203,6 +213,21 @@ class LocalIndex:
 
     def fields(self) -> list[str]:
         return sorted(set().union(*self.metadata)) if self.metadata else []
+
+    def field_kinds(self) -> dict[str, Kind]:
+        if self._kinds is None:
+            self._kinds = field_kinds(self.metadata)
+        return self._kinds
+
+    def native_search(self, query: str, query_vector: np.ndarray | None, **kwargs: Any) -> None:
+        """Nothing native: fusion and MMR run client-side (:func:`embedlab.index.search.run_search`)."""
+        return None
+
+    def info(self) -> dict[str, Any]:
+        return {"deleted_pending_compaction": int(self.deleted.sum())}
+
+    def close(self) -> None:
+        """Nothing to release (the vectors are memory-mapped read-only)."""
 
     def allowed(self, conditions: Sequence[Condition]) -> np.ndarray | None:
         """Rows a search may return (live and passing the filters), or None when every row may."""
@@ -268,6 +293,10 @@ class LocalIndex:
         return [(self.ids[int(i)], float(scores[i])) for i in best]
 
     # ----------------------------------------------------------------------------------------------- disk
+    def commit(self, folder: Path, manifest: Manifest) -> Manifest:
+        """:meth:`save` (the store protocol's name for it)."""
+        return self.save(folder, manifest)
+
     def save(self, folder: str | Path, manifest: Manifest) -> Manifest:
         """Write changed parts under a new generation, then the manifest (atomically), then drop old files."""
         faiss = require("faiss", "index")
@@ -292,6 +321,7 @@ class LocalIndex:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            columns, schema_meta = metadata_columns(self.metadata)
             table = pa.table(
                 {
                     "id": self.ids,
@@ -299,9 +329,9 @@ class LocalIndex:
                     "text": self.texts,
                     "start": pa.array(self.starts, type=pa.int64()),
                     "end": pa.array(self.ends, type=pa.int64()),
-                    "metadata": [json.dumps(m, ensure_ascii=False, default=str) for m in self.metadata],
+                    **columns,
                 }
-            )
+            ).replace_schema_metadata(schema_meta)
             name = f"chunks-{g}.parquet"
             with atomic_path(folder / name) as tmp:
                 pq.write_table(table, tmp)
@@ -342,7 +372,7 @@ class LocalIndex:
         return manifest
 
     @classmethod
-    def open(cls, folder: str | Path, manifest: Manifest, *, verify: bool = True) -> LocalIndex:
+    def open(cls, folder: str | Path, manifest: Manifest, *, verify: bool = True) -> LocalStore:
         """Load an index folder whose manifest was read already (checks every file's checksum when ``verify``)."""
         faiss = require("faiss", "index")
         bm25s = require("bm25s", "index")
@@ -356,7 +386,8 @@ class LocalIndex:
         self.path = folder
         try:
             self.vectors = np.load(folder / names["vectors"], mmap_mode="r", allow_pickle=False)
-            table = pq.read_table(folder / names["chunks"]).to_pydict()
+            arrow_table = pq.read_table(folder / names["chunks"])
+            table = arrow_table.to_pydict()
             deleted_rows = np.load(folder / names["deleted"], allow_pickle=False)
             self.ann = faiss.read_index(str(folder / names["hnsw"]))
         except (KeyError, OSError, ValueError, RuntimeError) as exc:
@@ -366,7 +397,7 @@ class LocalIndex:
         self.texts = list(table["text"])
         self.starts = [int(x) for x in table["start"]]
         self.ends = [int(x) for x in table["end"]]
-        self.metadata = [json.loads(m) for m in table["metadata"]]
+        self.metadata = read_metadata(arrow_table, len(self.ids))
         self.deleted = np.zeros(len(self.ids), dtype=bool)
         self.deleted[deleted_rows] = True
         self.position = {cid: i for i, cid in enumerate(self.ids)}  # later rows win: an upserted id's live row
@@ -384,6 +415,72 @@ class LocalIndex:
             self.bm25 = bm25s.BM25.load(str(bm25_dir), mmap=False, allow_pickle=False, show_progress=False)
         self._dirty = set()
         return self
+
+
+# The old name (embedlab < 0.6 and tests written against it).
+LocalIndex = LocalStore
+
+_META = "meta."
+
+
+def _arrow_type(values: list[Any]) -> Any:
+    """The Arrow type that keeps these values exactly, or None (then they are stored as JSON text)."""
+    import pyarrow as pa
+
+    scalar = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+    present = [v for v in values if v is not None]
+    kinds = {type(v) for v in present}
+    if len(kinds) == 1 and next(iter(kinds)) in scalar:
+        return scalar[next(iter(kinds))]
+    if kinds == {list}:
+        inner = {type(x) for v in present for x in v}
+        if len(inner) == 1 and next(iter(inner)) in scalar:
+            return pa.list_(scalar[next(iter(inner))])
+    return None
+
+
+def metadata_columns(metadata: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict[bytes, bytes]]:
+    """One typed Arrow column per metadata field (``meta.<name>``; null where a document lacks it).
+
+    A field whose values are of one kind (numbers, text, true/false, or lists of one of them) gets a real typed
+    column that any Parquet reader can filter and aggregate; a field mixing kinds (or holding objects) is kept
+    exactly as JSON text and named in the file's schema metadata.
+    """
+    import pyarrow as pa
+
+    names = sorted(set().union(*metadata)) if metadata else []
+    columns: dict[str, Any] = {}
+    as_json: list[str] = []
+    for name in names:
+        values = [m.get(name) for m in metadata]
+        kind = _arrow_type(values)
+        try:
+            if kind is None:
+                raise TypeError("mixed kinds")
+            columns[_META + name] = pa.array(values, type=kind)
+        except (TypeError, OverflowError, pa.ArrowInvalid):
+            as_json.append(name)
+            columns[_META + name] = pa.array(
+                [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in values],
+                type=pa.string(),
+            )
+    info = {"fields": names, "json": as_json}
+    return columns, {b"embedlab.metadata": json.dumps(info).encode()}
+
+
+def read_metadata(table: Any, rows: int) -> list[dict[str, Any]]:
+    """Metadata dicts from a chunks table: typed ``meta.*`` columns, or the JSON column of indexes before 0.6."""
+    if "metadata" in table.column_names:
+        return [json.loads(m) for m in table.column("metadata").to_pylist()]
+    info = json.loads((table.schema.metadata or {}).get(b"embedlab.metadata", b'{"fields": [], "json": []}'))
+    out: list[dict[str, Any]] = [{} for _ in range(rows)]
+    for name in info["fields"]:
+        values = table.column(_META + name).to_pylist()
+        decode = name in info["json"]
+        for meta, v in zip(out, values, strict=True):
+            if v is not None:  # a null cell is a document without the field
+                meta[name] = json.loads(v) if decode else v
+    return out
 
 
 def _empty_marker(folder: Path) -> dict[str, Any]:

@@ -29,6 +29,11 @@ ChunkBy = Literal["none", "sentences", "tokens"]
 MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")
 FUSIONS: tuple[str, ...] = ("rrf", "weighted")
 CHUNK_BY: tuple[str, ...] = ("none", "sentences", "tokens")
+STORES: tuple[str, ...] = ("local", "qdrant")  # the stores of embedlab.index.store
+
+
+class TruncationWarning(UserWarning):
+    """Texts longer than the model reads were embedded by their first tokens only (a build warns, naming how many)."""
 
 
 def _number(
@@ -142,6 +147,21 @@ class BuildSettings:
     m: int = 32
     ef_construction: int = 128
     ef_search: int = 64
+
+    def merged(self, **overrides: Any) -> BuildSettings:
+        """A copy with the given values replacing these; ``None`` means "not given" (keep this one)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ParameterError(unknown[0], f"unknown build setting; known: {', '.join(sorted(known))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def store_options(self) -> dict[str, Any]:
+        """The settings a store reads when it is created (the ANN graph's)."""
+        return {"m": self.m, "ef_construction": self.ef_construction, "ef_search": self.ef_search}
 
     def validate(self) -> BuildSettings:
         """Return self, or raise :class:`ParameterError` naming the first bad setting."""
