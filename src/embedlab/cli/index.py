@@ -11,7 +11,16 @@ from typing import Any
 
 import typer
 
-from embedlab.index.settings import CHUNK_BY, FUSIONS, MODES, STORES, BuildSettings, SearchSettings, TruncationWarning
+from embedlab.index.settings import (
+    CHUNK_BY,
+    FUSIONS,
+    MODES,
+    QUANTIZE,
+    STORES,
+    BuildSettings,
+    SearchSettings,
+    TruncationWarning,
+)
 
 # The encoder backends a user can name; the encoder loader refuses those this installation cannot run.
 ENCODER_BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
@@ -32,6 +41,7 @@ EncoderBackendChoice = Enum("EncoderBackendChoice", {c: c for c in ENCODER_BACKE
 # too, as ``--backend`` does on eval and search.
 BackendChoice = Enum("BackendChoice", {c: c for c in (*STORES, *ENCODER_BACKENDS)}, type=str)  # type: ignore[misc]
 ModeChoice = Enum("ModeChoice", {c: c for c in MODES}, type=str)  # type: ignore[misc]
+QuantizeChoice = Enum("QuantizeChoice", {c: c for c in QUANTIZE}, type=str)  # type: ignore[misc]
 FusionChoice = Enum("FusionChoice", {c: c for c in FUSIONS}, type=str)  # type: ignore[misc]
 
 
@@ -92,6 +102,12 @@ def build(
     m: int = typer.Option(_B.m, "--hnsw-m", help="HNSW graph degree."),
     ef_construction: int = typer.Option(_B.ef_construction, "--ef-construction", help="HNSW build beam width."),
     ef_search: int = typer.Option(_B.ef_search, "--ef-search", help="HNSW search beam width (recall vs speed)."),
+    quantize: QuantizeChoice = typer.Option(  # type: ignore[valid-type]
+        _B.quantize, "--quantize", help="Vectors in the graph: float, int8 (4x smaller) or binary (32x smaller)."
+    ),
+    rescore: int = typer.Option(
+        _B.rescore, "--rescore", help="With --quantize: candidates per result rescored with the float vectors."
+    ),
 ) -> None:
     """Embed DOCS with MODEL and write an index folder."""
     from embedlab.index import Index
@@ -107,6 +123,8 @@ def build(
         m=m,
         ef_construction=ef_construction,
         ef_search=ef_search,
+        quantize=_value(quantize),
+        rescore=rescore,
     ).validate()  # before the model loads
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TruncationWarning)

@@ -52,6 +52,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "m": 32,
     "ef_construction": 128,
     "ef_search": 64,
+    "quantize": "none",
+    "rescore": 4,
     "bm25_k1": 1.5,
     "bm25_b": 0.75,
     "stopwords": "en",
@@ -114,11 +116,31 @@ class LocalStore:
         return cls(manifest.dimension, {k: v for k, v in options.items() if k in DEFAULT_SETTINGS})
 
     # ----------------------------------------------------------------------------------------------- building
+    @property
+    def quantize(self) -> str:
+        return str(self.settings.get("quantize") or "none")
+
     def _new_ann(self) -> Any:
         faiss = require("faiss", "index")
-        ann = faiss.IndexHNSWFlat(self.dimension, int(self.settings["m"]), faiss.METRIC_INNER_PRODUCT)
+        m = int(self.settings["m"])
+        if self.quantize == "binary":
+            ann = faiss.IndexBinaryHNSW(8 * ((self.dimension + 7) // 8), m)
+        elif self.quantize == "int8":
+            ann = faiss.IndexHNSWSQ(self.dimension, faiss.ScalarQuantizer.QT_8bit, m, faiss.METRIC_INNER_PRODUCT)
+        else:
+            ann = faiss.IndexHNSWFlat(self.dimension, m, faiss.METRIC_INNER_PRODUCT)
         ann.hnsw.efConstruction = int(self.settings["ef_construction"])
         return ann
+
+    def _ann_add(self, vectors: np.ndarray) -> None:
+        """Insert vectors into the graph (the existing graph is kept and extended), quantized as configured."""
+        if self.quantize == "binary":
+            self.ann.add(binarize(vectors))
+            return
+        if not self.ann.is_trained:
+            # int8: per-dimension ranges learnt from the first vectors added (compaction learns them again)
+            self.ann.train(np.ascontiguousarray(vectors))
+        self.ann.add(np.ascontiguousarray(vectors))
 
     def _rebuild_bm25(self) -> None:
         # BM25's IDF and length normalisation depend on the whole corpus, so adding documents changes every
@@ -138,7 +160,7 @@ class LocalStore:
         if self.ann is None:
             self.ann = self._new_ann()
             if len(self.vectors):
-                self.ann.add(np.ascontiguousarray(self.vectors))
+                self._ann_add(np.asarray(self.vectors))
         for c in chunks:
             # an id may come back after its deletion (upsert): the tombstoned row keeps it until compaction
             if c.id in self.position and not self.deleted[self.position[c.id]]:
@@ -154,7 +176,7 @@ class LocalStore:
             self.metadata.append({k: v for k, v in c.metadata.items() if v is not None})  # null = no such field
             self.position[c.id] = start + i
         self.deleted = np.concatenate([self.deleted, np.zeros(len(chunks), dtype=bool)])
-        self.ann.add(vectors)  # HNSW insertion: the existing graph is kept and extended
+        self._ann_add(vectors)
         self._rebuild_bm25()
         self._mask_cache.clear()
         self._kinds = None
@@ -224,7 +246,19 @@ class LocalStore:
         return None
 
     def info(self) -> dict[str, Any]:
-        return {"deleted_pending_compaction": int(self.deleted.sum())}
+        """Deleted rows pending compaction, and the memory the ANN graph takes per vector (codes + links)."""
+        faiss = require("faiss", "index")
+        graph = 0
+        if self.ann is not None and self.ann.ntotal:
+            serialize = faiss.serialize_index_binary if self.quantize == "binary" else faiss.serialize_index
+            graph = round(serialize(self.ann).nbytes / self.ann.ntotal, 1)
+        code = {"none": 4 * self.dimension, "int8": self.dimension, "binary": (self.dimension + 7) // 8}
+        return {
+            "deleted_pending_compaction": int(self.deleted.sum()),
+            "quantize": self.quantize,
+            "vector_bytes": code[self.quantize],
+            "memory_per_vector_bytes": graph,
+        }
 
     def close(self) -> None:
         """Nothing to release (the vectors are memory-mapped read-only)."""
@@ -265,18 +299,34 @@ class LocalStore:
             scores = np.asarray(self.vectors[rows] @ q[0], dtype=np.float32)
             best = top_k(scores, k)
             return [(self.ids[int(rows[i])], float(scores[i])) for i in best]
+        found = self.ann_search(q[0], k if self.quantize == "none" else k * int(self.settings["rescore"]), mask)
+        if len(found) < k:  # the graph walk could not reach k allowed rows: fall back to exact
+            return self.dense(query, k, conditions, exact=True)
+        if self.quantize == "none":
+            return [(self.ids[j], s) for j, s in found[:k]]
+        # rescore the quantized graph's candidates with the float vectors (memory-mapped: only these rows are read)
+        rows = np.array([j for j, _ in found], dtype=np.int64)
+        scores = np.asarray(self.vectors[rows] @ q[0], dtype=np.float32)
+        return [(self.ids[int(rows[i])], float(scores[i])) for i in top_k(scores, k)]
+
+    def ann_search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The graph's own top-k rows and scores: inner products of the stored (possibly int8) vectors, or minus the
+        Hamming distance for binary ones; rows outside ``mask`` are never returned."""
         faiss = require("faiss", "index")
+        n = len(self.ids)
         params = faiss.SearchParametersHNSW()
         params.efSearch = max(int(self.settings["ef_search"]), k)
         if mask is not None:
             bits = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
             params.sel = selector
-        scores, labels = self.ann.search(q, k, params=params)
-        found = [(self.ids[int(j)], float(s)) for j, s in zip(labels[0], scores[0], strict=False) if j >= 0]
-        if len(found) < k:  # the graph walk could not reach k allowed rows: fall back to exact
-            return self.dense(query, k, conditions, exact=True)
-        return found
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if self.quantize == "binary":
+            distances, labels = self.ann.search(binarize(q), min(k, n), params=params)
+            scores = -distances.astype(np.float32)
+        else:
+            scores, labels = self.ann.search(q, min(k, n), params=params)
+        return [(int(j), float(s)) for j, s in zip(labels[0], scores[0], strict=False) if j >= 0]
 
     def lexical(self, query: str, k: int, conditions: Sequence[Condition] = ()) -> list[tuple[str, float]]:
         """Top-k chunk ids by BM25 score (chunks sharing no term with the query are not returned)."""
@@ -344,8 +394,9 @@ class LocalStore:
         if "hnsw" in dirty:
             name = f"hnsw-{g}.faiss"
             ann = self.ann if self.ann is not None else self._new_ann()
+            write = faiss.write_index_binary if self.quantize == "binary" else faiss.write_index
             with atomic_path(folder / name) as tmp:
-                faiss.write_index(ann, str(tmp))
+                write(ann, str(tmp))
             replace("hnsw", {name: file_entry(folder / name)})
         if "bm25" in dirty:
             name = f"bm25-{g}"
@@ -389,7 +440,8 @@ class LocalStore:
             arrow_table = pq.read_table(folder / names["chunks"])
             table = arrow_table.to_pydict()
             deleted_rows = np.load(folder / names["deleted"], allow_pickle=False)
-            self.ann = faiss.read_index(str(folder / names["hnsw"]))
+            read = faiss.read_index_binary if self.quantize == "binary" else faiss.read_index
+            self.ann = read(str(folder / names["hnsw"]))
         except (KeyError, OSError, ValueError, RuntimeError) as exc:
             raise IndexCorruptedError(f"index files cannot be read ({exc}); rebuild the index", path=folder) from exc
         self.ids = [str(x) for x in table["id"]]
@@ -481,6 +533,11 @@ def read_metadata(table: Any, rows: int) -> list[dict[str, Any]]:
             if v is not None:  # a null cell is a document without the field
                 meta[name] = json.loads(v) if decode else v
     return out
+
+
+def binarize(vectors: np.ndarray) -> np.ndarray:
+    """Sign bits of each row, packed 8 per byte (the codes of a binary index)."""
+    return np.packbits(np.asarray(vectors) > 0, axis=1)
 
 
 def _empty_marker(folder: Path) -> dict[str, Any]:

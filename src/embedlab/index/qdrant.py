@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from embedlab.data.documents import Chunk
-from embedlab.errors import InputError
+from embedlab.errors import InputError, ParameterError
 from embedlab.index.filters import Condition, Kind, kind_of, merge_kinds, native_in_qdrant, to_qdrant
 from embedlab.index.local import tokenize
 from embedlab.index.manifest import IndexCorruptedError, Manifest, write_manifest
@@ -97,6 +97,8 @@ class QdrantStore:
 
         folder = Path(folder)
         url, collection = options.get("url"), str(options.get("collection") or folder.name)
+        if options.get("quantize", "none") != "none":
+            raise ParameterError("quantize", "only the local store quantizes its vectors; use backend='local'")
         manifest.settings = {
             "url": url,
             "collection": collection,
