@@ -23,7 +23,7 @@ from embedlab.index.settings import (
 )
 
 # The encoder backends a user can name; the encoder loader refuses those this installation cannot run.
-ENCODER_BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
+ENCODER_BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8", "auto")
 
 index_app = typer.Typer(
     help="Build and maintain a search index (vectors + ANN + BM25 + metadata) over a document collection.",

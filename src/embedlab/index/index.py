@@ -191,7 +191,9 @@ class Index:
         """The encoder of the index's model and backend, loaded on first use (and checked against the manifest)."""
         if self._encoder is None:
             self._encoder = _load_manifest_encoder(self.manifest, self.path)
-        return self._encoder
+        elif not isinstance(self._encoder, Encoder):  # a SentenceTransformer assigned directly: trusted, wrapped
+            self._encoder = _query_encoder(self.manifest, self.path, None, self._encoder)
+        return self._encoder  # type: ignore[return-value]
 
     @encoder.setter
     def encoder(self, value: Encoder | Any) -> None:
@@ -558,6 +560,7 @@ def _query_encoder(manifest: Manifest, path: Path, model: ModelArg | None, encod
         from embedlab.models.encoder import as_encoder, load_encoder
 
         name = os.fspath(model) if isinstance(model, (str, os.PathLike)) else None
+        backend = {"numpy": "torch"}.get(backend, backend)  # word vectors report "numpy", load by default
         enc = load_encoder(name, backend=backend) if name is not None else as_encoder(model)
         check_model(manifest, enc.name, index_path=path, fingerprint=enc.fingerprint, backend=enc.backend)
         return enc
@@ -569,7 +572,8 @@ def _load_manifest_encoder(manifest: Manifest, path: Path) -> Encoder:
     from embedlab.models.encoder import load_encoder
 
     name = str(manifest.model["name"])
-    backend = manifest.model.get("backend", "torch")
+    # word vectors report "numpy" but load through the default backend
+    backend = {"numpy": "torch"}.get(manifest.model.get("backend", "torch"), manifest.model.get("backend", "torch"))
     try:
         enc = load_encoder(name, backend=backend)
     except ModelNotFoundError:
