@@ -41,7 +41,7 @@ from embedlab.index.manifest import (
 )
 from embedlab.index.search import Hit, run_search
 from embedlab.index.settings import STORES, BuildSettings, Fusion, Mode, SearchSettings, TruncationWarning
-from embedlab.index.store import Store, create_store, open_store
+from embedlab.index.store import Store, create_store, open_store, store_class
 from embedlab.models.encoder import Encoder
 
 T = TypeVar("T")
@@ -124,6 +124,8 @@ class Index:
         target = check_output_dir(
             path, "index", inputs=[docs if isinstance(docs, (str, os.PathLike)) else None], recognize=_is_index
         )
+        options = {**s.store_options(), "url": url, "collection": collection or target.name}
+        store_class(backend).check(options)  # an unreachable server fails now, not after the embedding
         documents = _documents(docs, id_field, text_field)
         enc = _build_encoder(model, encoder, encoder_backend)
         chunks = _chunks(documents, s, enc)
@@ -142,7 +144,6 @@ class Index:
                 "text_field": text_field,
             },
         )
-        options = {**s.store_options(), "url": url, "collection": collection or target.name}
         with writer_lock(target), atomic_dir(target, kind="index", recognize=_is_index) as tmp:
             store = create_store(backend, tmp, manifest, options)
             store.add(chunks, vectors)

@@ -110,10 +110,14 @@ class LocalStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> LocalStore:
-        """An empty store with ANN settings ``options`` (``m``, ``ef_construction``, ``ef_search``...)."""
+    def check(cls, options: dict[str, Any]) -> None:
         if options.get("url"):
             raise ParameterError("url", "only the qdrant store connects to a server; add backend='qdrant'")
+
+    @classmethod
+    def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> LocalStore:
+        """An empty store with ANN settings ``options`` (``m``, ``ef_construction``, ``ef_search``...)."""
+        cls.check(options)
         return cls(manifest.dimension, {k: v for k, v in options.items() if k in DEFAULT_SETTINGS})
 
     # ----------------------------------------------------------------------------------------------- building

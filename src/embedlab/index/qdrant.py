@@ -87,6 +87,14 @@ class QdrantStore:
             raise InputError(f"Qdrant local storage is in use by another process ({exc})", path=folder) from exc
 
     @classmethod
+    def check(cls, options: dict[str, Any]) -> None:
+        """Refuse quantization (not mapped to Qdrant's yet) and an unreachable server, before any embedding."""
+        if options.get("quantize", "none") != "none":
+            raise ParameterError("quantize", "only the local store quantizes its vectors; use backend='local'")
+        if options.get("url"):
+            cls._client(Path("."), options["url"]).close()
+
+    @classmethod
     def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> QdrantStore:
         """Create the collection (replacing one of the same name) and record it in the manifest settings.
 
@@ -97,8 +105,7 @@ class QdrantStore:
 
         folder = Path(folder)
         url, collection = options.get("url"), str(options.get("collection") or folder.name)
-        if options.get("quantize", "none") != "none":
-            raise ParameterError("quantize", "only the local store quantizes its vectors; use backend='local'")
+        cls.check({**options, "url": None})
         manifest.settings = {
             "url": url,
             "collection": collection,

@@ -43,6 +43,11 @@ class Store(Protocol):
     backend: str
 
     @classmethod
+    def check(cls, options: dict[str, Any]) -> None:
+        """Refuse, before any embedding, options this store cannot use (a wrong setting, a server out of reach)."""
+        ...
+
+    @classmethod
     def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> Store:
         """A new, empty store for an index being written into ``folder`` (``options``: store-specific settings)."""
         ...
