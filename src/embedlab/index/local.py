@@ -6,7 +6,8 @@ Layout of an index folder (``<g>`` is the generation, bumped by every write)::
     vectors-<g>.npy          float32 embeddings, one row per chunk (loaded memory-mapped, allow_pickle=False)
     chunks-<g>.parquet       id, doc_id, text, start, end, and one typed column per metadata field (``meta.<name>``)
     deleted-<g>.npy          int64 row numbers deleted since the last compaction
-    hnsw-<g>.faiss           FAISS HNSW graph over the vectors (faiss' own binary format)
+    hnsw-<g>.faiss           FAISS HNSW graph over the vectors, float32, int8 (scalar quantizer) or sign bits
+                             (binary HNSW, Hamming distance) as built with ``--quantize`` (faiss' own format)
     bm25-<g>/                bm25s sparse score matrix (npy + JSON)
 
 Nothing is pickled, so opening an index from someone else never runs their code.
@@ -21,6 +22,11 @@ anyway as tombstones masked by that selector until :meth:`LocalIndex.compact`.
 *Writes*: :meth:`LocalIndex.save` writes every changed part under a new generation name, then swaps in the manifest
 naming them (an atomic rename), then removes the files of older generations. A crash before the rename leaves the
 previous manifest and its files untouched; stray new files are cleaned by the next save.
+
+*Quantized graphs* (``quantize="int8"`` or ``"binary"``): the graph holds 1 byte or 1 bit per dimension instead of
+4 bytes; it returns ``k * rescore`` candidates, which are rescored with the float vectors of ``vectors-<g>.npy``
+(memory-mapped, so only those rows are read) and cut to k. Exact search and the few-allowed-rows path use the float
+vectors directly. ``benchmarks/bench_index_quantized.py`` measures memory and recall against float.
 
 *Filtered search*: the allowed rows are computed from the metadata. When they are few, they are searched exactly
 (a matrix product over just those rows: fast and exact); otherwise the HNSW search runs with a selector so the graph
