@@ -45,7 +45,6 @@ def test_build_search_info_delete_compact(cli, tmp_path, docs_file):
     [
         (("search", "{idx}", "x", "-f", "yaer>=2020"), "error: option --filter: no document has the field 'yaer'"),
         (("search", "{idx}", "x", "-f", "year>>2020"), "error: option --filter: cannot read 'year>>2020'"),
-        (("search", "{idx}", "x", "--mode", "sparse"), "error: option --mode: unknown mode 'sparse'"),
         (("search", "{idx}", "x", "--mmr", "1.5"), "error: option --mmr: must be between 0 and 1"),
         (("search", "{tmp}/missing", "x"), "missing: index not found"),
         (("index", "info", "{tmp}"), "not an embedlab index (no manifest.json)"),
@@ -55,7 +54,38 @@ def test_build_search_info_delete_compact(cli, tmp_path, docs_file):
             "nope.jsonl: documents file not found",
         ),
         (("index", "build", "no-such-model", "{docs}", "-o", "{tmp}/o"), "model 'no-such-model'"),
-        (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--chunk", "pages"), "option --chunk"),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--hnsw-m", "0"),
+            "option --hnsw-m: must be",
+        ),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--hnsw-m", "-5"),
+            "option --hnsw-m: must be",
+        ),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--id-field", "nosuch"),
+            "option --id-field: the documents have no field 'nosuch'",
+        ),
+        (
+            (
+                "index",
+                "build",
+                "all-MiniLM-L6-v2",
+                "{docs}",
+                "-o",
+                "{tmp}/o",
+                "--backend",
+                "qdrant",
+                "--url",
+                "http://127.0.0.1:9",
+            ),
+            "cannot reach the Qdrant server at http://127.0.0.1:9",
+        ),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--url", "http://127.0.0.1:9"),
+            "option --url: only the qdrant store",
+        ),
+        (("index", "add", "{idx}", "{docs}", "--batch-size", "0"), "option --batch-size: must be at least 1, got 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, small_index_path, tmp_path, docs_file, args, message):
@@ -78,3 +108,35 @@ def test_corrupted_index_exit_code(cli, small_index_path, tmp_path):
     vec.write_bytes(vec.read_bytes()[:-4])
     code, _, stderr = cli("search", idx, "x")
     assert code == 2 and f"index file {vec.name} has" in stderr and "rebuild the index" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("search", "{idx}", "x", "--mode", "sparse"), "'--mode'"),
+        (("search", "{idx}", "x", "--fusion", "max"), "'--fusion'"),
+        (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--chunk", "pages"), "'--chunk'"),
+        (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--store", "redis"), "'--store'"),
+        (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--backend", "tpu"), "'--backend'"),
+    ],
+)
+def test_choices_are_checked_by_the_cli(cli, small_index_path, tmp_path, docs_file, args, flag):
+    idx = tmp_path / "idx"
+    shutil.copytree(small_index_path, idx)
+    argv = [a.format(idx=idx, tmp=tmp_path, docs=docs_file) for a in args]
+    code, _, stderr = cli(*argv)
+    assert code == 2 and f"Invalid value for {flag}" in " ".join(stderr.split()) and "Traceback" not in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_nan_metadata_prints_valid_json(cli, tmp_path):
+    docs = tmp_path / "nan.jsonl"
+    docs.write_text('{"id": "a", "text": "solar power", "x": NaN, "y": Infinity, "z": 1.5}\n')
+    out = tmp_path / "idx"
+    assert cli("index", "build", "all-MiniLM-L6-v2", docs, "-o", out)[0] == 0
+    code, stdout, _ = cli("search", out, "solar", "--json")
+    assert code == 0
+    hit = json.loads(stdout)["hits"][0]  # strict JSON: NaN and Infinity would not parse in other languages
+    # NaN is read as a missing value (as pandas does); an infinity is printed as null
+    assert hit["metadata"] == {"y": None, "z": 1.5}
+    assert "NaN" not in stdout and "Infinity" not in stdout

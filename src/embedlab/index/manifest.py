@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from embedlab.errors import EmbedlabError, InputError
@@ -32,11 +32,14 @@ FORMAT = "embedlab-index"
 FORMAT_VERSION = 1
 
 
-class IndexError_(InputError):
+class NotAnIndexError(InputError):
     """The index folder is missing, incomplete or not an embedlab index."""
 
 
-class IndexCorruptedError(IndexError_):
+IndexError_ = NotAnIndexError  # the old name, kept for code written against embedlab < 0.6
+
+
+class IndexCorruptedError(NotAnIndexError):
     """A file of the index does not match the checksum in its manifest."""
 
 
@@ -49,7 +52,9 @@ class Manifest:
     """Everything needed to reopen and trust an index.
 
     Attributes:
-        model: ``{"name", "path", "fingerprint"}`` of the embedding model.
+        model: ``{"name", "path", "fingerprint", "backend"}`` of the embedding model: ``fingerprint`` is the
+            encoder's (:attr:`embedlab.models.Encoder.fingerprint`), ``backend`` what computed the vectors
+            (``torch``, ``onnx``...; indexes before 0.6 have none and mean ``torch``).
         dimension: embedding dimension.
         normalize: whether vectors (and queries) are L2-normalised, making inner product the cosine.
         backend: ``local`` or ``qdrant``.
@@ -98,31 +103,87 @@ def read_manifest(folder: str | Path) -> Manifest:
     """Read and validate ``manifest.json`` of an index folder.
 
     Raises:
-        IndexError_: the folder or its manifest is missing, or it is not an embedlab index of a known version.
+        NotAnIndexError: the folder or its manifest is missing, or it is not an embedlab index of a known version.
     """
     f = Path(folder)
     if not f.exists():
-        raise IndexError_("index not found", path=f)
+        raise NotAnIndexError("index not found", path=f)
     mpath = f / MANIFEST
     if not mpath.is_file():
-        raise IndexError_(f"not an embedlab index (no {MANIFEST})", path=f)
+        raise NotAnIndexError(f"not an embedlab index (no {MANIFEST})", path=f)
     try:
         data = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexCorruptedError(f"manifest is not valid JSON ({exc})", path=mpath) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise IndexError_("not an embedlab index manifest", path=mpath)
+        raise NotAnIndexError("not an embedlab index manifest", path=mpath)
     if data.get("format_version", 0) > FORMAT_VERSION:
-        raise IndexError_(
+        raise NotAnIndexError(
             f"index format version {data['format_version']} is newer than this embedlab reads ({FORMAT_VERSION}); "
             "upgrade embedlab",
             path=mpath,
         )
     known = set(Manifest.__dataclass_fields__)
     try:
-        return Manifest(**{k: v for k, v in data.items() if k in known})
+        manifest = Manifest(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
         raise IndexCorruptedError(f"manifest is missing fields ({exc})", path=mpath) from exc
+    check_manifest(manifest, mpath)
+    return manifest
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (dict,),
+    "normalize": (bool,),
+    "backend": (str,),
+    "settings": (dict,),
+    "chunking": (dict,),
+    "files": (dict,),
+    "search": (dict,),
+}
+
+
+def _int_field(manifest: Manifest, name: str, low: int, where: Path) -> None:
+    value = getattr(manifest, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise IndexCorruptedError(f"manifest field {name!r} must be an integer >= {low}, got {value!r}", path=where)
+
+
+def safe_name(name: str) -> bool:
+    """Whether a file name from a manifest stays inside the index folder (relative, no ``..``, no drive)."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    return bool(name) and not pure.is_absolute() and ".." not in pure.parts and ":" not in name
+
+
+def check_manifest(manifest: Manifest, where: Path) -> None:
+    """Refuse, in one line, a manifest of the wrong shape or naming files outside its folder.
+
+    A manifest comes with an index from anywhere: ``"dimension": "abc"`` must not surface as a traceback deep in
+    FAISS, and ``"files": {"../../home/me/.ssh/id_rsa": ...}`` must never be read.
+    """
+    _int_field(manifest, "dimension", 1, where)
+    _int_field(manifest, "count", 0, where)
+    _int_field(manifest, "generation", 0, where)
+    for name, types in _TYPES.items():
+        if not isinstance(getattr(manifest, name), types):
+            raise IndexCorruptedError(
+                f"manifest field {name!r} must be {types[0].__name__}, got {getattr(manifest, name)!r}", path=where
+            )
+    for name, entry in manifest.files.items():
+        if not safe_name(name):
+            raise IndexCorruptedError(f"manifest names a file outside the index folder: {name!r}", path=where)
+        ok = isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
+        if not ok or isinstance(entry.get("bytes"), bool) or not isinstance(entry.get("bytes"), int):
+            raise IndexCorruptedError(f"manifest entry of {name!r} needs sha256 and bytes", path=where)
+
+
+def manifest_token(folder: str | Path) -> str:
+    """A fingerprint of the manifest on disk: writers compare it to see whether another writer committed."""
+    path = Path(folder) / MANIFEST
+    try:
+        return sha256_file(path)
+    except FileNotFoundError:
+        return ""
 
 
 def verify_files(folder: str | Path, manifest: Manifest) -> None:
@@ -148,15 +209,36 @@ def verify_files(folder: str | Path, manifest: Manifest) -> None:
             )
 
 
-def check_model(manifest: Manifest, name: str, path: str, *, index_path: str | Path = "") -> None:
-    """Refuse a model that is not the one the index was built with.
+def check_model(
+    manifest: Manifest,
+    name: str,
+    path: str = "",
+    *,
+    index_path: str | Path = "",
+    fingerprint: str | None = None,
+    backend: str | None = None,
+) -> None:
+    """Refuse a model (or an encoder backend) that is not the one the index was built with.
+
+    Args:
+        manifest: the index's manifest.
+        name: the model as the user named it (for the message).
+        path: its folder, fingerprinted when ``fingerprint`` is not given.
+        fingerprint: the encoder's fingerprint.
+        backend: the encoder's backend (``torch``, ``onnx``...); None: not checked.
 
     Raises:
-        ModelMismatchError: the fingerprints differ; the message names both models.
+        ModelMismatchError: the fingerprints or the backends differ; the message names both.
     """
-    fingerprint = model_fingerprint(path)
+    where = f"{index_path}: " if index_path else ""
+    built = manifest.model.get("backend", "torch")
+    if backend is not None and backend != built:
+        raise ModelMismatchError(
+            f"{where}index was embedded with the {built!r} backend, not {backend!r}: queries must be embedded the "
+            f"same way; query it with --encoder-backend {built}, or rebuild it with --encoder-backend {backend}"
+        )
+    fingerprint = fingerprint if fingerprint is not None else model_fingerprint(path)
     if fingerprint != manifest.model.get("fingerprint"):
-        where = f"{index_path}: " if index_path else ""
         raise ModelMismatchError(
             f"{where}index was built with model {manifest.model.get('name')!r} "
             f"(fingerprint {manifest.model.get('fingerprint')}), not {name!r} (fingerprint {fingerprint}); "

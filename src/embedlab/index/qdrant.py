@@ -9,7 +9,10 @@ Each chunk is one point: a dense vector ``dense`` (cosine), a sparse vector ``bm
 text, start, end, meta: {...}}``. Qdrant's own features are used where it has them:
 
 * **filters** become a payload ``Filter`` (``meta.<field>`` match / range / any); Qdrant applies them during the
-  graph search (filterable HNSW + query planner), so selective filters lose no results;
+  graph search (filterable HNSW + query planner), so selective filters lose no results. The few conditions Qdrant
+  cannot evaluate as :mod:`embedlab.index.filters` defines them (ranges over text such as ISO dates, fields of mixed
+  kinds) are evaluated client-side over the payloads and passed on as a set of point ids, so both stores return the
+  same ids for the same filter;
 * **BM25**: the document side of BM25 (term frequency with length normalisation, ``k1``, ``b``) is stored as the
   sparse vector and Qdrant applies IDF at query time (``Modifier.IDF``), so IDF stays right as points come and go;
   tokens are mapped to sparse indices by CRC32 of the token (stable across processes, no vocabulary to store);
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -33,10 +37,10 @@ from typing import Any
 import numpy as np
 
 from embedlab.data.documents import Chunk
-from embedlab.errors import InputError
-from embedlab.index.filters import Condition, to_qdrant
+from embedlab.errors import InputError, ParameterError
+from embedlab.index.filters import Condition, Kind, kind_of, merge_kinds, native_in_qdrant, to_qdrant
 from embedlab.index.local import tokenize
-from embedlab.index.manifest import IndexCorruptedError, Manifest
+from embedlab.index.manifest import IndexCorruptedError, Manifest, write_manifest
 from embedlab.utils.optional import require
 
 _NAMESPACE = uuid.UUID("6f1c2a8e-5d7b-4c1e-9a3f-0b2d4e6f8a10")
@@ -52,7 +56,7 @@ def term_index(token: str) -> int:
 
 
 class QdrantStore:
-    """A Qdrant collection behind the store interface of :class:`embedlab.index.local.LocalIndex`."""
+    """A Qdrant collection behind the :class:`~embedlab.index.store.Store` protocol."""
 
     backend = "qdrant"
 
@@ -67,25 +71,48 @@ class QdrantStore:
     def _client(folder: Path, url: str | None) -> Any:
         qc = require("qdrant_client", "index")
         if url:
-            return qc.QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY"), timeout=30)
+            with warnings.catch_warnings():  # its version check warns first when the server is unreachable
+                warnings.simplefilter("ignore", UserWarning)
+                client = qc.QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY"), timeout=30)
+            try:
+                client.get_collections()  # the client connects lazily: fail here, in one line, not mid-build
+            except Exception as exc:  # httpx/grpc/qdrant errors differ by transport and version
+                client.close()
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise InputError(f"cannot reach the Qdrant server at {url} ({reason})") from exc
+            return client
         try:
             return qc.QdrantClient(path=str(folder / "qdrant"))
         except RuntimeError as exc:  # local mode allows one client per folder
             raise InputError(f"Qdrant local storage is in use by another process ({exc})", path=folder) from exc
 
     @classmethod
-    def create(cls, folder: str | Path, manifest: Manifest, *, url: str | None, collection: str) -> QdrantStore:
-        """Create the collection (replacing one of the same name) and record it in the manifest settings."""
+    def check(cls, options: dict[str, Any]) -> None:
+        """Refuse quantization (not mapped to Qdrant's yet) and an unreachable server, before any embedding."""
+        if options.get("quantize", "none") != "none":
+            raise ParameterError("quantize", "only the local store quantizes its vectors; use backend='local'")
+        if options.get("url"):
+            cls._client(Path("."), options["url"]).close()
+
+    @classmethod
+    def create(cls, folder: Path, manifest: Manifest, options: dict[str, Any]) -> QdrantStore:
+        """Create the collection (replacing one of the same name) and record it in the manifest settings.
+
+        Args:
+            options: ``url`` (None: Qdrant's local mode inside ``folder``) and ``collection``.
+        """
         from qdrant_client import models
 
         folder = Path(folder)
+        url, collection = options.get("url"), str(options.get("collection") or folder.name)
+        cls.check({**options, "url": None})
         manifest.settings = {
             "url": url,
             "collection": collection,
             "bm25_k1": 1.5,
             "bm25_b": 0.75,
             "avgdl": None,
-            "fields": [],
+            "fields": {},
         }
         client = cls._client(folder, url)
         if client.collection_exists(collection):
@@ -105,7 +132,8 @@ class QdrantStore:
         return cls(client, collection, manifest)
 
     @classmethod
-    def open(cls, folder: str | Path, manifest: Manifest) -> QdrantStore:
+    def open(cls, folder: Path, manifest: Manifest, *, verify: bool = True) -> QdrantStore:
+        """Connect to the collection of an existing index (``verify``: nothing to checksum; Qdrant owns the data)."""
         folder = Path(folder)
         url = manifest.settings.get("url")
         collection = manifest.settings.get("collection", "")
@@ -122,6 +150,18 @@ class QdrantStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def commit(self, folder: Path, manifest: Manifest) -> Manifest:
+        """Points are written as they come (``wait=True``); the manifest records count, fields and generation."""
+        manifest.settings = self.settings
+        manifest.count = self.count
+        manifest.generation += 1
+        write_manifest(folder, manifest)
+        self.manifest = manifest
+        return manifest
+
+    def info(self) -> dict[str, Any]:
+        return {"deleted_pending_compaction": 0, "collection": self.collection, "url": self.settings.get("url")}
 
     # --------------------------------------------------------------------------------------------- writing
     def _sparse(self, text: str) -> Any:
@@ -143,19 +183,21 @@ class QdrantStore:
             # this average (IDF, the part that moves most, is recomputed by Qdrant on every query).
             lengths = [len(t) for t in tokenize([c.text for c in chunks])]
             self.settings["avgdl"] = float(np.mean(lengths)) if lengths else 1.0
-        fields = set(self.settings.get("fields", []))
+        kinds = self.field_kinds()
         for start in range(0, len(chunks), 256):
             batch = chunks[start : start + 256]
             points = []
             for c, v in zip(batch, vectors[start : start + 256], strict=True):
-                fields.update(c.metadata)
+                for key, value in c.metadata.items():
+                    for x in value if isinstance(value, list) else [value]:
+                        kinds[key] = merge_kinds(kinds.get(key), kind_of(x)) or "mixed"  # type: ignore[assignment]
                 payload = {
                     "id": c.id,
                     "doc_id": c.doc_id,
                     "text": c.text,
                     "start": c.start,
                     "end": c.end,
-                    "meta": c.metadata,
+                    "meta": {k: v for k, v in c.metadata.items() if v is not None},  # null = no field
                 }
                 points.append(
                     models.PointStruct(
@@ -165,7 +207,7 @@ class QdrantStore:
                     )
                 )
             self.client.upsert(self.collection, points=points, wait=True)
-        self.settings["fields"] = sorted(fields)
+        self.settings["fields"] = dict(sorted(kinds.items()))
 
     def _id_filter(self, ids: Sequence[str]) -> Any:
         from qdrant_client import models
@@ -210,7 +252,42 @@ class QdrantStore:
         return {str(p["doc_id"]) for p in self._scroll_payload(["doc_id"])}
 
     def fields(self) -> list[str]:
-        return list(self.settings.get("fields", []))
+        return sorted(self.field_kinds())
+
+    def field_kinds(self) -> dict[str, Kind]:
+        fields = self.settings.get("fields") or {}
+        if isinstance(fields, list):  # indexes before 0.6 recorded names only: compare loosely, client-side
+            return dict.fromkeys(fields, "mixed")  # type: ignore[arg-type]
+        return dict(fields)
+
+    def _filter(self, conditions: Sequence[Condition]) -> tuple[Any, bool]:
+        """The Qdrant filter for typed conditions, and whether it can match anything at all.
+
+        Conditions Qdrant does not evaluate like :meth:`Condition.matches` are applied here over the payloads of
+        the points that pass the others, and become a ``HasIdCondition``.
+        """
+        from qdrant_client import models
+
+        native = [c for c in conditions if native_in_qdrant(c)]
+        rest = [c for c in conditions if not native_in_qdrant(c)]
+        flt = to_qdrant(native)
+        if not rest:
+            return flt, True
+        allowed: list[Any] = []
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection, scroll_filter=flt, limit=1024, offset=offset, with_payload=["meta"]
+            )
+            allowed.extend(p.id for p in points if all(c.matches((p.payload or {}).get("meta") or {}) for c in rest))
+            if offset is None:
+                break
+        if not allowed:
+            return None, False
+        has_id = models.HasIdCondition(has_id=allowed)
+        if flt is None:
+            return models.Filter(must=[has_id]), True
+        return models.Filter(must=[*(flt.must or []), has_id], must_not=flt.must_not), True
 
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         points = self.client.retrieve(self.collection, ids=[point_id(i) for i in ids], with_payload=True)
@@ -237,13 +314,15 @@ class QdrantStore:
     def dense(
         self, query: np.ndarray, k: int, conditions: Sequence[Condition] = (), *, exact: bool = False
     ) -> list[tuple[str, float]]:
-
+        flt, possible = self._filter(conditions)
+        if not possible or k <= 0:
+            return []
         response = self.client.query_points(
             self.collection,
             query=np.asarray(query, dtype=np.float32).tolist(),
             using="dense",
             limit=k,
-            query_filter=to_qdrant(conditions),
+            query_filter=flt,
             search_params=self._params(exact),
             with_payload=["id"],
         )
@@ -257,14 +336,15 @@ class QdrantStore:
 
     def lexical(self, query: str, k: int, conditions: Sequence[Condition] = ()) -> list[tuple[str, float]]:
         sparse = self._sparse_query(query)
-        if not sparse.indices:
+        flt, possible = self._filter(conditions)
+        if not sparse.indices or not possible or k <= 0:
             return []
         response = self.client.query_points(
             self.collection,
             query=sparse,
             using="bm25",
             limit=k,
-            query_filter=to_qdrant(conditions),
+            query_filter=flt,
             with_payload=["id"],
         )
         return [(i, s) for i, s in self._hits(response) if s > 0]
@@ -286,7 +366,9 @@ class QdrantStore:
         """Hybrid RRF and dense MMR as single Qdrant queries; None for what Qdrant does not do (done client-side)."""
         from qdrant_client import models
 
-        flt = to_qdrant(conditions)
+        flt, possible = self._filter(conditions)
+        if not possible:
+            return []
         if mode == "hybrid" and fusion == "rrf" and mmr_lambda is None:
             dense_q = np.asarray(query_vector, dtype=np.float32).tolist()
             prefetch = [

@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.errors import OptionError
+from embedlab.errors import ParameterError
 from embedlab.index.settings import FUSIONS, MODES, Fusion, Mode, SearchSettings  # noqa: F401 - re-exported
+from embedlab.index.store import Store
 
 
 @dataclass
@@ -90,7 +91,7 @@ def weighted(
 ) -> list[tuple[str, float]]:
     """Weighted fusion of min-max-normalised scores: ``alpha * dense + (1 - alpha) * bm25``."""
     if not 0.0 <= alpha <= 1.0:
-        raise OptionError("--alpha", f"must be between 0 and 1, got {alpha}")
+        raise ParameterError("alpha", f"must be between 0 and 1, got {alpha}")
     nd, nl = minmax(dense), minmax(lexical)
     fused = {d: alpha * nd.get(d, 0.0) + (1 - alpha) * nl.get(d, 0.0) for d in {*nd, *nl}}
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -113,7 +114,7 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, *, lambda_: flo
         [(0, 0.45), (2, 0.25)]
     """
     if not 0.0 <= lambda_ <= 1.0:
-        raise OptionError("--mmr", f"lambda must be between 0 and 1, got {lambda_}")
+        raise ParameterError("mmr", f"lambda must be between 0 and 1, got {lambda_}")
     rel = np.asarray(relevance, dtype=np.float64)
     n = len(rel)
     if n == 0:
@@ -141,7 +142,7 @@ def validate(mode: str, fusion: str, k: int, mmr_lambda: float | None, rerank_to
 
 
 def run_search(
-    store: Any,
+    store: Store,
     query: str,
     query_vector: np.ndarray | None,
     *,
@@ -157,7 +158,7 @@ def run_search(
     reranker: Any = None,
     rerank_top: int = 50,
 ) -> list[Hit]:
-    """Run the search stages over a store (:class:`~embedlab.index.local.LocalIndex` or the Qdrant store).
+    """Run the search stages over a :class:`~embedlab.index.store.Store` (the store may do a stage natively).
 
     ``query_vector`` must be given for dense and hybrid modes. ``candidates`` is how deep each first-stage list
     goes (default: enough for k, the reranker's top N and MMR's pool, and at least 50 for hybrid fusion).
@@ -168,24 +169,21 @@ def run_search(
         depth = max(depth, 50)
     if candidates is not None:
         if candidates < 1:
-            raise OptionError("--candidates", f"must be at least 1, got {candidates}")
+            raise ParameterError("candidates", f"must be at least 1, got {candidates}")
         depth = max(candidates, k)
     stage: dict[str, dict[str, float]] = {}
-    native = getattr(store, "native_search", None)
-    ranked: list[tuple[str, float]] | None = None
-    if native is not None:
-        ranked = native(
-            query,
-            query_vector,
-            k=k,
-            depth=depth,
-            mode=mode,
-            fusion=fusion,
-            exact=exact,
-            conditions=conditions,
-            mmr_lambda=mmr_lambda if reranker is None else None,
-            stage=stage,
-        )
+    ranked = store.native_search(
+        query,
+        query_vector,
+        k=k,
+        depth=depth,
+        mode=mode,
+        fusion=fusion,
+        exact=exact,
+        conditions=conditions,
+        mmr_lambda=mmr_lambda if reranker is None else None,
+        stage=stage,
+    )
     mmr_done = ranked is not None and mmr_lambda is not None and reranker is None
     if ranked is None:
         dense = store.dense(query_vector, depth, conditions, exact=exact) if mode in ("dense", "hybrid") else []

@@ -29,6 +29,12 @@ ChunkBy = Literal["none", "sentences", "tokens"]
 MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")
 FUSIONS: tuple[str, ...] = ("rrf", "weighted")
 CHUNK_BY: tuple[str, ...] = ("none", "sentences", "tokens")
+STORES: tuple[str, ...] = ("local", "qdrant")  # the stores of embedlab.index.store
+QUANTIZE: tuple[str, ...] = ("none", "int8", "binary")
+
+
+class TruncationWarning(UserWarning):
+    """Texts longer than the model reads were embedded by their first tokens only (a build warns, naming how many)."""
 
 
 def _number(
@@ -132,6 +138,11 @@ class BuildSettings:
         m: HNSW graph degree (local store).
         ef_construction: HNSW build beam width (local store).
         ef_search: HNSW search beam width (local store; higher = better recall, slower).
+        quantize: the vectors the ANN graph holds: ``none`` (float32), ``int8`` (FAISS scalar quantizer, 4x
+            smaller) or ``binary`` (sign bits, 32x smaller, Hamming distance); the float vectors stay on disk
+            (memory-mapped) to rescore the candidates.
+        rescore: with ``quantize``, how many candidates per result the quantized graph returns for rescoring by
+            the float vectors (``k * rescore``).
     """
 
     chunk: ChunkBy = "none"
@@ -142,6 +153,29 @@ class BuildSettings:
     m: int = 32
     ef_construction: int = 128
     ef_search: int = 64
+    quantize: str = "none"
+    rescore: int = 4
+
+    def merged(self, **overrides: Any) -> BuildSettings:
+        """A copy with the given values replacing these; ``None`` means "not given" (keep this one)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ParameterError(unknown[0], f"unknown build setting; known: {', '.join(sorted(known))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def store_options(self) -> dict[str, Any]:
+        """The settings a store reads when it is created (the ANN graph's)."""
+        return {
+            "m": self.m,
+            "ef_construction": self.ef_construction,
+            "ef_search": self.ef_search,
+            "quantize": self.quantize,
+            "rescore": self.rescore,
+        }
 
     def validate(self) -> BuildSettings:
         """Return self, or raise :class:`ParameterError` naming the first bad setting."""
@@ -156,4 +190,7 @@ class BuildSettings:
         _number("m", self.m, low=2, high=512, integer=True)
         _number("ef_construction", self.ef_construction, low=1, high=100_000, integer=True)
         _number("ef_search", self.ef_search, low=1, high=100_000, integer=True)
+        if self.quantize not in QUANTIZE:
+            raise ParameterError("quantize", f"unknown quantization {self.quantize!r}; use {', '.join(QUANTIZE)}")
+        _number("rescore", self.rescore, low=1, high=1000, integer=True)
         return self
