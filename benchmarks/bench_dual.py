@@ -97,9 +97,8 @@ def train(model, loss, pairs, *, epochs: float, lr: float, batch_size: int, max_
     """Train with sentence-transformers' trainer (no duplicate texts in a batch: two questions share each passage,
     and a duplicate passage would be a false negative), on texts cut to ``max_length`` tokens (the model's own limit
     is restored for evaluation). Returns the logged losses."""
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-
     from datasets import Dataset
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
     dataset = Dataset.from_dict({"anchor": [q for q, _ in pairs], "positive": [d for _, d in pairs]})
     with tempfile.TemporaryDirectory() as out:

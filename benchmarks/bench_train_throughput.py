@@ -74,6 +74,7 @@ def main() -> None:
     ap.add_argument("--max-pairs", type=int, default=480)
     args = ap.parse_args()
 
+    from datasets import Dataset
     from sentence_transformers import (
         SentenceTransformer,
         SentenceTransformerTrainer,
@@ -81,7 +82,6 @@ def main() -> None:
     )
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from datasets import Dataset
     from embedlab.data.mine_negatives import write_rows
     from embedlab.data.pairs_from_corpus import pairs_from_corpus
     from embedlab.data.split import split_rows

@@ -59,7 +59,9 @@ def test_a_named_id_field_must_exist(tmp_path):
     p.write_text('{"pid": "a", "text": "x"}\n{"pid": "b", "text": "y"}\n')
     assert [d.id for d in load_documents(p)] == ["0", "1"]  # no "id": row numbers
     assert [d.id for d in load_documents(p, id_field="pid")] == ["a", "b"]
-    with pytest.raises(InputError, match=r"d\.jsonl:1: no 'nosuch' field \(fields: pid, text\)"):
+    with pytest.raises(
+        ParameterError, match=r"^id_field: the documents have no field 'nosuch' \(.*d\.jsonl:1 has pid, text\)"
+    ):
         load_documents(p, id_field="nosuch")
 
 

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from serve_support import make_app, start_server, stop_server
-
-DOCS = [
-    {"id": "sun", "text": "Solar panels convert sunlight into electricity.", "year": 2021, "lang": "en"},
-    {"id": "wind", "text": "Wind turbines generate power from moving air.", "year": 2019, "lang": "en"},
-    {"id": "katze", "text": "Die Katze schläft auf dem Sofa.", "year": 2022, "lang": "de"},
-    {"id": "dog", "text": "Dogs are loyal animals and love long walks.", "year": 2017, "lang": "en"},
-    {"id": "rates", "text": "Central banks raised interest rates to fight inflation.", "year": 2023, "lang": "en"},
-    {"id": "code", "text": "Error code XJ-4471 means the pump pressure sensor failed.", "year": 2020, "lang": "en"},
-]
+from serve_support import DOCS, make_app, start_server, stop_server
 
 
 @pytest.fixture(scope="session")

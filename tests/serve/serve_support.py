@@ -9,6 +9,16 @@ import time
 # The test client calls itself "testserver"; the live server is reached as 127.0.0.1.
 TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
 
+# The service tests index these six documents (metadata of three kinds, two languages).
+DOCS = [
+    {"id": "sun", "text": "Solar panels convert sunlight into electricity.", "year": 2021, "lang": "en"},
+    {"id": "wind", "text": "Wind turbines generate power from moving air.", "year": 2019, "lang": "en"},
+    {"id": "katze", "text": "Die Katze schläft auf dem Sofa.", "year": 2022, "lang": "de"},
+    {"id": "dog", "text": "Dogs are loyal animals and love long walks.", "year": 2017, "lang": "en"},
+    {"id": "rates", "text": "Central banks raised interest rates to fight inflation.", "year": 2023, "lang": "en"},
+    {"id": "code", "text": "Error code XJ-4471 means the pump pressure sensor failed.", "year": 2020, "lang": "en"},
+]
+
 
 def make_app(path, encoder, reranker, **settings):
     from embedlab.serve import ServiceSettings, create_app

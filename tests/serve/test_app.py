@@ -144,9 +144,8 @@ def test_concurrent_requests_are_batched(live_server):
 
 def test_search_uses_the_index_saved_settings(tmp_path, minilm):
     from fastapi.testclient import TestClient
-    from serve_support import make_app
+    from serve_support import DOCS, make_app
 
-    from conftest import DOCS
     from embedlab.index import Index
     from embedlab.index.settings import SearchSettings
 

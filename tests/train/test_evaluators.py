@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from datasets import Dataset
+
 from embedlab.data.training import TrainingData
 from embedlab.train.evaluators import ChunkedIREvaluator, build_evaluator, chunk_texts, ir_from_pairs
 

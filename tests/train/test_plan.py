@@ -6,8 +6,8 @@ import json
 import time
 
 import pytest
-
 from datasets import Dataset
+
 from embedlab.data.training import TrainingData
 from embedlab.errors import InputError, ParameterError
 from embedlab.train.model_info import ModelInfo, probe_model

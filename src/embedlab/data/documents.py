@@ -130,17 +130,17 @@ def load_documents(
             have_ids = id_field in row
             if not have_ids and id_field != "id":
                 # An id field the user named must exist: row numbers instead would silently break every join.
-                raise InputError(
-                    f"no {id_field!r} field (fields: {', '.join(map(str, row))}); choose one with --id-field",
-                    path=p,
-                    line=lineno,
+                raise ParameterError(
+                    "id_field",
+                    f"the documents have no field {id_field!r} ({p}:{lineno} has {', '.join(map(str, row))})",
                 )
         if text_field not in row:
-            raise InputError(
-                f"no {text_field!r} field (fields: {', '.join(map(str, row))}); choose one with --text-field",
-                path=p,
-                line=lineno,
-            )
+            fields = ", ".join(map(str, row))
+            if not docs:  # the first row: the field name is wrong, not the data
+                raise ParameterError(
+                    "text_field", f"the documents have no field {text_field!r} ({p}:{lineno} has {fields})"
+                )
+            raise InputError(f"no {text_field!r} field (fields: {fields})", path=p, line=lineno)
         text = row[text_field]
         if not isinstance(text, str) or not text.strip():
             raise InputError(f"field {text_field!r} is empty or not text", path=p, line=lineno)

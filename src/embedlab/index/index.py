@@ -493,19 +493,9 @@ def _documents(docs: Any, id_field: str | None, text_field: str) -> list[Documen
         documents = as_documents(docs)
     else:
         documents = load_documents(docs, id_field=id_field or "id", text_field=text_field)
-        if id_field is not None and _first_row_lacks(Path(docs), id_field):
-            raise ParameterError("id_field", f"the documents have no field {id_field!r} (first row of {docs})")
     if not documents:
         raise InputError("no documents to index")
     return documents
-
-
-def _first_row_lacks(path: Path, field: str) -> bool:
-    from embedlab.data.documents import _read_rows  # the reader load_documents uses: same rows, same errors
-
-    for _, row in _read_rows(path):
-        return field not in row
-    return False
 
 
 def _build_encoder(model: ModelArg, encoder: Any, backend: str) -> Encoder:

@@ -101,7 +101,7 @@ class Service:
             encoder = as_encoder(encoder, name=model)
             model_name = model or encoder.name
         elif model is not None:
-            encoder = load_encoder(model, backend=settings.backend)
+            encoder = load_encoder(model, backend=settings.backend or "torch")
             model_name = model
         else:
             raise EmbedlabError("the service needs an index or a model")
@@ -295,22 +295,16 @@ def _filter_size(filters: Any) -> tuple[int, int]:
 
 
 def _index_encoder(index: Any, settings: ServiceSettings) -> Encoder:
-    """The encoder of the model an index was built with, checked against the index's fingerprint."""
-    from pathlib import Path
-
-    from embedlab.errors import ModelNotFoundError
+    """The encoder an index embeds its queries with; another backend is checked against the index's manifest."""
     from embedlab.index.manifest import check_model
-    from embedlab.models import resolve_model
 
-    name = index.manifest.model["name"]
-    try:
-        resolved = resolve_model(name)
-    except ModelNotFoundError:
-        stored = index.manifest.model.get("path", "")
-        if not stored or not Path(stored).exists():
-            raise
-        resolved = resolve_model(stored)
-    check_model(index.manifest, name, resolved.path, index_path=index.path)
-    encoder = load_encoder(resolved.path, backend=settings.backend)
-    encoder.name = name
+    if settings.backend is None:
+        return index.encoder  # the index's own model and backend, checked when it loads
+    encoder = load_encoder(
+        str(index.manifest.model.get("path") or index.manifest.model["name"]), backend=settings.backend
+    )
+    check_model(
+        index.manifest, encoder.name, index_path=index.path, fingerprint=encoder.fingerprint, backend=encoder.backend
+    )
+    encoder.name = index.manifest.model["name"]
     return encoder

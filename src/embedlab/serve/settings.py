@@ -72,6 +72,7 @@ class ServiceSettings:
         cors_origins: browser origins allowed to call the service (none by default: no CORS headers).
         log_level: uvicorn's log level; the access log is one JSON line per request at ``info``.
         backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``): :func:`embedlab.models.load_encoder`.
+            None: the backend the index was built with (``torch`` for a model served without an index).
     """
 
     host: str = "127.0.0.1"
@@ -91,7 +92,7 @@ class ServiceSettings:
     allowed_hosts: tuple[str, ...] | None = None
     cors_origins: tuple[str, ...] = ()
     log_level: str = "info"
-    backend: str = "torch"
+    backend: str | None = None
 
     def validate(self) -> ServiceSettings:
         """Return self, or raise :class:`ParameterError` naming the first bad setting."""
