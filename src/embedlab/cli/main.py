@@ -13,7 +13,7 @@ import traceback
 import typer
 
 from embedlab import __version__
-from embedlab.cli import data, demo, evaluate, explore, index, models, rerank, serve, train, words
+from embedlab.cli import data, demo, distill, evaluate, explore, export, index, models, rerank, serve, train, words
 from embedlab.cli.flags import cli_message
 from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.utils.console import err_console
@@ -28,7 +28,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _module in (words, train, data, evaluate, explore, index, rerank, serve, models, demo):
+for _module in (words, train, data, evaluate, explore, index, rerank, serve, models, export, distill, demo):
     _module.register(app)
 
 

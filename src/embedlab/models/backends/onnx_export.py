@@ -155,7 +155,7 @@ def write_onnx(model: SentenceTransformer, root: str | Path, *, int8: bool = Fal
         written.append(str(rel))
         if int8:
             q = rel.parent / int8_file_name()
-            quantize_int8(root / rel, root / q, model_type=getattr(module.model.config, "model_type", None))
+            quantize_int8(root / rel, root / q)
             written.append(str(q))
     if not written:
         raise ParameterError("backend", "the model has no transformer to run on ONNX (static models run on torch)")
