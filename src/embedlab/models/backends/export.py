@@ -147,7 +147,7 @@ def export_model(
             message = (
                 f"int8 loses {report.loss:.2%} of {report.metric} on {check} "
                 f"({report.quality['torch']:.4f} -> {report.quality['onnx-int8']:.4f}), more than the "
-                f"{threshold:.2%} threshold"
+                f"{threshold * 100:g} % threshold"
             )
             if not force:
                 raise QualityLossError(message + "; export without --quantize, raise --threshold, or pass --force")
@@ -171,7 +171,7 @@ def model_card(report: ExportReport) -> str:
         verdict = "No check set was given, so quality was not measured on a task (export with `--check FILE`)."
     else:
         verdict = f"Quality loss of `{report.backend}` against torch: {report.loss:.2%}"
-        verdict += f" (threshold {report.threshold:.2%})."
+        verdict += f" (threshold {report.threshold * 100:g} %)."
         if report.forced and report.loss > report.threshold:
             verdict += " **Above the threshold: written with --force.**"
     return "\n".join(
