@@ -18,7 +18,21 @@ except ImportError:  # pragma: no cover - older typer on the click package
     from click import exceptions as click_exceptions
 
 from embedlab import __version__
-from embedlab.cli import data, demo, evaluate, explore, index, models, rerank, serve, train, tune, words
+from embedlab.cli import (
+    data,
+    demo,
+    distill,
+    evaluate,
+    explore,
+    export,
+    index,
+    models,
+    rerank,
+    serve,
+    train,
+    tune,
+    words,
+)
 from embedlab.cli.flags import cli_message
 from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.utils.console import err_console
@@ -35,7 +49,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for _module in (words, train, data, evaluate, tune, explore, index, rerank, serve, models, demo):
+for _module in (words, train, data, evaluate, tune, explore, index, rerank, serve, models, export, distill, demo):
     _module.register(app)
 
 

@@ -237,13 +237,14 @@ class WordAverageEncoder(RoleMixin):
         }
 
 
-BACKENDS: tuple[str, ...] = ("torch",)
+# "auto": the backend an exported model folder was made for (``embedlab export``), torch for every other model.
+BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def load_encoder(
     name: str,
     *,
-    backend: str = "torch",
+    backend: str = "auto",
     device: str | None = None,
     max_seq_length: int | None = None,
 ) -> Encoder:
@@ -252,25 +253,40 @@ def load_encoder(
     Args:
         name: a sentence-transformers folder, alias or hub id, or a word-vector model (``.kv``, word2vec, GloVe,
             ``glove-6B-50d``) to average.
-        backend: what computes the vectors: ``torch`` (default).
-        device: ``cpu``, ``cuda``... for transformer models.
+        backend: what computes the vectors: ``torch``; ``onnx`` (fp32 ONNX Runtime) or ``onnx-int8`` (dynamically
+            quantized for this CPU), from the model folder's ``onnx/`` graphs or exported once into the cache;
+            ``auto`` (default): the backend an ``embedlab export`` folder was made for, else ``torch``. Word
+            vectors always run on numpy.
+        device: ``cpu``, ``cuda``... for transformer models on torch.
         max_seq_length: truncate inputs of transformer models to this many tokens.
 
     Raises:
         ModelNotFoundError: the model cannot be found offline nor downloaded.
-        ParameterError: an unknown backend.
+        ParameterError: an unknown backend, or one the model cannot run on.
 
     Example:
         >>> load_encoder("all-MiniLM-L6-v2").dim
         384
+        >>> load_encoder("all-MiniLM-L6-v2", backend="onnx-int8").backend
+        'onnx-int8'
     """
     if backend not in BACKENDS:
         raise ParameterError("backend", f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     resolved = resolve_model(name)
     if resolved.kind in ("word-vectors", "glove-npy"):
+        if backend not in ("auto", "torch"):
+            raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
         from embedlab.words import load_vectors
 
         return WordAverageEncoder(load_vectors(name), name=name, path=resolved.path)
+    if backend == "auto":
+        from embedlab.models.backends.export import exported_backend
+
+        backend = exported_backend(resolved.path) or "torch"
+    if backend != "torch":
+        from embedlab.models.backends.onnx_runtime import load_onnx_encoder
+
+        return load_onnx_encoder(name, backend=backend, max_seq_length=max_seq_length)
     from embedlab.models.resolve import load_sentence_model
 
     model = load_sentence_model(name, device=device or "cpu", max_seq_length=max_seq_length)

@@ -1,0 +1,117 @@
+"""Encoder backends side by side: sentences/s and quality of one model on torch, ONNX, ONNX int8 and static.
+
+The anchor is what embedlab did before backends: sentence-transformers on fp32 torch. In one run, for
+all-MiniLM-L6-v2:
+
+- ``torch``: fp32 torch (the anchor);
+- ``onnx``, ``onnx-int8``: ``load_encoder(..., backend=...)`` (graphs exported into a fresh cache);
+- ``static``: ``embedlab distill`` (model2vec, PCA 256);
+- ``static+corpus``: the same, refined on the STS-B train sentences (no labels; the dev split is scored).
+
+Speed: every distinct sentence of STS-B dev (passes repeated until a run lasts at least 1 s), batch 32, repeats
+interleaved (torch, onnx, onnx-int8, static..., again), best of each kept; the load average is read beside each
+timing and the worst seen on a best run printed.
+Quality: STS-B dev Spearman (cosine, plain ``text`` role) and aims_qa NDCG@10 (queries and documents by role).
+
+Run from the repository root (the machine is shared, so be nice):
+
+    nice -n 5 python benchmarks/bench_backends.py --repeats 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from _machine import machine  # benchmarks/ is on sys.path when a script runs
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def corpus_file(folder: Path) -> Path:
+    """The STS-B train sentences, one per line (tab-split as SOURCES.md says)."""
+    texts = []
+    for line in (SHARED / "stsb" / "sts-train.csv").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 7:
+            texts += [parts[5], parts[6]]
+    path = folder / "corpus.txt"
+    path.write_text("\n".join(dict.fromkeys(t for t in texts if t.strip())) + "\n", encoding="utf-8")
+    return path
+
+
+def build(folder: Path, model: str) -> dict:
+    """The encoders to compare, and how long the slow-to-make ones took."""
+    from embedlab.models import load_encoder
+    from embedlab.models.backends.static import distill_static
+
+    encoders = {"torch": load_encoder(model, backend="torch")}
+    for backend in ("onnx", "onnx-int8"):
+        t0 = time.perf_counter()
+        encoders[backend] = load_encoder(model, backend=backend)
+        print(f"{backend}: exported and loaded in {time.perf_counter() - t0:.0f} s", flush=True)
+    for name, corpus in (("static", None), ("static+corpus", corpus_file(folder))):
+        report = distill_static(model, folder / name, pca_dims=256, corpus=corpus)
+        print(f"{name}: distilled in {report.seconds:.0f} s (losses {report.validation_loss[-3:]})", flush=True)
+        encoders[name] = load_encoder(str(folder / name))
+    return encoders
+
+
+def speed(encoders: dict, texts: list[str], repeats: int, min_seconds: float = 1.0) -> dict[str, tuple[float, float]]:
+    """Sentences/s of each encoder (best of ``repeats`` interleaved) and the 1-minute load during its best run.
+
+    A run encodes ``texts`` as many times as it takes to last ``min_seconds``, so a static model's 0.1 s pass is not
+    timed alone (one scheduler hiccup would halve it).
+    """
+    best: dict[str, tuple[float, float]] = {k: (0.0, 0.0) for k in encoders}
+    for enc in encoders.values():
+        enc.encode(texts[:64], batch_size=32)  # warm-up
+    for _ in range(repeats):
+        for key, enc in encoders.items():
+            load_before = os.getloadavg()[0]
+            done, t0 = 0, time.perf_counter()
+            while done == 0 or time.perf_counter() - t0 < min_seconds:
+                enc.encode(texts, batch_size=32)
+                done += len(texts)
+            rate = done / (time.perf_counter() - t0)
+            if rate > best[key][0]:
+                best[key] = (rate, max(load_before, os.getloadavg()[0]))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--speed-texts", type=int, default=None, help="Time only the first N sentences.")
+    args = parser.parse_args()
+    print(machine(), flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp:
+        # A fresh cache: the ONNX graphs are exported by this run, as a first-time user's would be.
+        os.environ["EMBEDLAB_CACHE"] = str(Path(tmp) / "cache")
+        from embedlab.models.backends.quality import check_score, load_check
+
+        sts = load_check(f"sts:{SHARED / 'stsb' / 'sts-dev.csv'}")
+        aims = load_check(f"retrieval:{SHARED / 'aims_qa' / 'train_dataset.json'}")
+        encoders = build(Path(tmp), args.model)
+        texts = sts.texts()[: args.speed_texts]
+        rates = speed(encoders, texts, args.repeats)
+        quality = {k: (check_score(e, sts), check_score(e, aims)) for k, e in encoders.items()}
+    base_rate, (base_sts, base_ir) = rates["torch"][0], quality["torch"]
+    print(f"\n{len(texts)} sentences (STS-B dev), batch 32, best of {args.repeats} interleaved\n")
+    header = "| backend | sentences/s | x torch | STS-B dev Spearman | % of torch | aims_qa NDCG@10 | % of torch |"
+    print(header + " load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k, (rate, load) in rates.items():
+        s, r = quality[k]
+        print(
+            f"| {k} | {rate:,.0f} | {rate / base_rate:.2f} | {s:.4f} | {s / base_sts:.1%} | {r:.4f} | "
+            f"{r / base_ir:.1%} | {load:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Sentence-transformers models whose transformers run on ONNX Runtime (fp32 or int8): the ``onnx`` backends.
+
+The model is loaded as sentence-transformers loads it, then each ``Transformer`` module's forward is replaced by an
+ONNX Runtime session on its exported graph and its torch weights are released. Everything else stays the model's
+own code: tokenisation with its ``max_seq_length``, prompts (and ``include_prompt=False`` pooling), Pooling, Dense,
+Normalize, a two-tower ``Router`` sending queries and documents to their towers, and batches sorted by length. The
+graphs come from the model folder when it holds them (an ``embedlab export`` output, or any folder in
+sentence-transformers' ONNX layout), and otherwise are exported once into ``~/.cache/embedlab/onnx/<fingerprint>``.
+
+Example:
+    >>> enc = load_onnx_encoder("all-MiniLM-L6-v2", backend="onnx-int8")
+    >>> enc.encode_queries(["how fast is int8?"]).shape
+    (1, 384)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from embedlab.errors import ParameterError
+from embedlab.models.backends.onnx_export import FP32_FILE, OUTPUT_NAME, transformer_modules, write_onnx
+from embedlab.models.backends.quantize import int8_file_name
+from embedlab.models.encoder import SentenceEncoder
+from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from sentence_transformers import SentenceTransformer
+
+ONNX_BACKENDS = ("onnx", "onnx-int8")
+
+
+def cpu_threads() -> int:
+    """The cores this process may use (its affinity set, which containers and ``taskset`` narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def new_session(path: str | Path, *, threads: int | None = None) -> onnxruntime.InferenceSession:
+    """An ONNX Runtime CPU session with every graph optimisation and one intra-op thread per usable core.
+
+    One inter-op thread: an encoder's graph is a chain, and a second pool only competes for the same cores.
+    """
+    from embedlab.utils.optional import require
+
+    ort = require("onnxruntime", "onnx")
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or cpu_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxForward:
+    """A ``Transformer`` module's forward on an ONNX Runtime session: token ids in, token embeddings out."""
+
+    def __init__(self, session: onnxruntime.InferenceSession, output_name: str) -> None:
+        self.session = session
+        self.inputs = [i.name for i in session.get_inputs()]
+        self.output_name = output_name
+
+    def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
+        import torch
+
+        feed = {name: features[name].cpu().numpy() for name in self.inputs}
+        out = self.session.run([OUTPUT_NAME], feed)[0]
+        features[self.output_name] = torch.from_numpy(out)
+        return features
+
+
+def _weightless(config: Any) -> Any:
+    """A stand-in for a Hugging Face model whose work ONNX Runtime now does: its config, on the CPU, no weights."""
+    import torch
+
+    class Weightless(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = config
+
+        @property
+        def device(self) -> torch.device:
+            return torch.device("cpu")
+
+        @property
+        def dtype(self) -> torch.dtype:
+            return torch.float32
+
+    return Weightless()
+
+
+def _find(folder: Path, int8: bool) -> Path | None:
+    """The graph to run in ``folder/onnx``: fp32 ``model.onnx``, or this CPU's int8 file (else any int8 file)."""
+    onnx_dir = folder / "onnx"
+    if not int8:
+        return onnx_dir / FP32_FILE if (onnx_dir / FP32_FILE).is_file() else None
+    own = onnx_dir / int8_file_name()
+    if own.is_file():
+        return own
+    others = sorted(onnx_dir.glob("model_qint8_*.onnx")) if onnx_dir.is_dir() else []
+    return others[0] if others else None
+
+
+def onnx_cache_dir() -> Path:
+    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``onnx``."""
+    from embedlab.models.cache import default_cache_dir
+
+    return default_cache_dir().parent / "onnx"
+
+
+def graphs_for(model: SentenceTransformer, path: str, *, int8: bool) -> dict[str, Path]:
+    """The ONNX graph of each transformer folder of ``model``: from its own folder, else from (or into) the cache."""
+    folders = [rel for rel, _ in transformer_modules(model)]
+    if not folders:
+        raise ParameterError("backend", "the model has no transformer to run on ONNX (static models run on torch)")
+    for base in (Path(path), onnx_cache_dir() / model_fingerprint(path)):
+        found = {rel: _find(base / rel, int8) for rel in folders}
+        if all(found.values()):
+            return found  # type: ignore[return-value]
+    cached = onnx_cache_dir() / model_fingerprint(path)
+    cached.mkdir(parents=True, exist_ok=True)
+    # Written aside and moved in, so a process killed mid-export leaves no half graph for the next one to load.
+    with tempfile.TemporaryDirectory(dir=cached) as tmp:
+        for rel in write_onnx(model, tmp, int8=int8):
+            (cached / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(Path(tmp) / rel), str(cached / rel))
+    return {rel: _find(cached / rel, int8) for rel in folders}  # type: ignore[misc]
+
+
+def run_on_onnx(model: SentenceTransformer, graphs: dict[str, Path], *, threads: int | None = None) -> None:
+    """Replace each transformer's forward in ``model`` by its ONNX graph, and release its torch weights."""
+    for rel, module in transformer_modules(model):
+        session = new_session(graphs[rel], threads=threads)
+        module.forward = OnnxForward(session, module.module_output_name)
+        module.model = _weightless(module.model.config)
+
+
+@dataclass
+class OnnxSentenceEncoder(SentenceEncoder):
+    """A :class:`SentenceEncoder` whose transformers run on ONNX Runtime (``backend`` ``onnx`` or ``onnx-int8``).
+
+    Attributes:
+        graphs: the ONNX file of each transformer folder.
+    """
+
+    graphs: dict[str, Path] | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fp is None:
+            self._fp = variant_fingerprint(
+                model_fingerprint(self.path), backend=self.backend, max_seq_length=self.max_seq_length
+            )
+        return self._fp
+
+    def info(self) -> dict[str, Any]:
+        info = super().info()
+        onnx_bytes = sum(Path(p).stat().st_size for p in (self.graphs or {}).values())
+        info["model_mb"] = round(info["model_mb"] + onnx_bytes / 2**20, 2)
+        info["params"] = None  # the transformers' weights live in the graphs
+        info["onnx_files"] = [str(p) for p in (self.graphs or {}).values()]
+        return info
+
+
+def load_onnx_encoder(
+    name: str, *, backend: str = "onnx", max_seq_length: int | None = None, threads: int | None = None
+) -> OnnxSentenceEncoder:
+    """Load a sentence-transformers model with its transformers on ONNX Runtime.
+
+    Args:
+        name: anything :func:`embedlab.models.resolve_model` accepts.
+        backend: ``onnx`` (fp32) or ``onnx-int8`` (dynamically quantized for this CPU).
+        max_seq_length: truncate inputs to this many tokens.
+        threads: intra-op threads (default: the usable cores).
+
+    Raises:
+        ParameterError: an unknown backend, word vectors, or a model with no transformer.
+    """
+    from embedlab.models.resolve import load_sentence_model, resolve_model
+
+    if backend not in ONNX_BACKENDS:
+        raise ParameterError("backend", f"unknown ONNX backend {backend!r}; use one of {', '.join(ONNX_BACKENDS)}")
+    resolved = resolve_model(name)
+    if resolved.kind in ("word-vectors", "glove-npy"):
+        raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
+    model = load_sentence_model(name, device="cpu", max_seq_length=max_seq_length)
+    graphs = graphs_for(model, resolved.path, int8=backend == "onnx-int8")
+    run_on_onnx(model, graphs, threads=threads)
+    return OnnxSentenceEncoder(
+        model, name=name, path=resolved.path, max_seq_length=max_seq_length, backend=backend, graphs=graphs
+    )
