@@ -234,7 +234,12 @@ def pseudo_query_set(index: Any, n: int, *, seed: int = 0) -> IRDataset:
                 if s not in sentences:  # overlapping chunks repeat sentences
                     sentences.append(s)
         if len(sentences) >= 3:  # inverse-cloze needs context around the sentence
-            passages.append(Passage(doc_id, "", tuple(sentences)))
+            text = " ".join(sentences)
+            starts = [0]
+            for sentence in sentences[:-1]:
+                starts.append(starts[-1] + len(sentence) + 1)
+            spans = tuple((a, a + len(sentence)) for a, sentence in zip(starts, sentences, strict=True))
+            passages.append(Passage(f"{doc_id}#0", doc_id, text, 0, len(text), tuple(sentences), spans))
     per_doc = max(1, math.ceil(n / max(len(passages), 1)))
     pairs = inverse_cloze_pairs(passages, queries_per_passage=per_doc, keep_sentence=1.0, seed=seed)
     random.Random(seed).shuffle(pairs)
