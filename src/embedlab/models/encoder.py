@@ -247,6 +247,7 @@ def load_encoder(
     backend: str = "auto",
     device: str | None = None,
     max_seq_length: int | None = None,
+    trust_pickle: bool = False,
 ) -> Encoder:
     """Load any model argument as an :class:`Encoder`.
 
@@ -259,6 +260,8 @@ def load_encoder(
             vectors always run on numpy.
         device: ``cpu``, ``cuda``... for transformer models on torch.
         max_seq_length: truncate inputs of transformer models to this many tokens.
+        trust_pickle: also load files that can carry code (gensim pickles, ``.bin`` weights); only for sources
+            you trust.
 
     Raises:
         ModelNotFoundError: the model cannot be found offline nor downloaded.
@@ -278,7 +281,7 @@ def load_encoder(
             raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
         from embedlab.words import load_vectors
 
-        return WordAverageEncoder(load_vectors(name), name=name, path=resolved.path)
+        return WordAverageEncoder(load_vectors(name, trust_pickle=trust_pickle), name=name, path=resolved.path)
     if backend == "auto":
         from embedlab.models.backends.export import exported_backend
 
@@ -289,7 +292,7 @@ def load_encoder(
         return load_onnx_encoder(name, backend=backend, max_seq_length=max_seq_length)
     from embedlab.models.resolve import load_sentence_model
 
-    model = load_sentence_model(name, device=device or "cpu", max_seq_length=max_seq_length)
+    model = load_sentence_model(name, device=device or "cpu", max_seq_length=max_seq_length, trust_pickle=trust_pickle)
     return SentenceEncoder(model, name=name, path=resolved.path, max_seq_length=max_seq_length)
 
 

@@ -101,7 +101,7 @@ class Service:
             encoder = as_encoder(encoder, name=model)
             model_name = model or encoder.name
         elif model is not None:
-            encoder = load_encoder(model, backend=settings.backend or "torch")
+            encoder = load_encoder(model, backend=settings.backend or "auto")
             model_name = model
         else:
             raise EmbedlabError("the service needs an index or a model")

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ParameterError
-from embedlab.train.plan import TrainingPlan
+from embedlab.train.plan import TrainingPlan, set_max_seq_length
 from embedlab.train.recipe import recipe_toml
 from embedlab.utils.console import err_console
 
@@ -156,7 +157,8 @@ def report_fit(p: TrainingPlan, model: Any, device: str, console: Console) -> li
     lines = []
     for where, d in (("training data", p.train), ("evaluation data", p.eval)):
         texts = data_texts(d)
-        if texts:
+        # A static model (StaticEmbedding) has a raw tokenizers.Tokenizer and no length limit: nothing is truncated.
+        if texts and callable(model.tokenizer) and math.isfinite(model.max_seq_length or math.inf):
             rep = truncation_report(model.tokenizer, texts, model.max_seq_length, position_limit=position_limit(model))
             lines.append(rep.message(where))
             console.print(("[yellow]" if rep.n_truncated else "[dim]") + lines[-1], highlight=False)
@@ -291,8 +293,7 @@ def _never_worse(
         f"({after[primary]:.4f} < {before[primary]:.4f}): shipping the base model unchanged[/yellow]"
     )
     base = load_model(p, str(model.device))
-    if p.recipe.max_seq_length:
-        base.max_seq_length = p.recipe.max_seq_length
+    set_max_seq_length(base, p.recipe.max_seq_length)
     return base, dict(before), "base"
 
 

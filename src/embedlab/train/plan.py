@@ -304,10 +304,24 @@ def _notes(recipe: Recipe, kind: str | None) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def set_max_seq_length(model: Any, length: int | None) -> None:
+    """Set a model's sequence length when one is given and the model has one to set.
+
+    A static model (sentence-transformers' ``StaticEmbedding``) reads whole texts: its ``max_seq_length`` is a
+    read-only property, and there is nothing to truncate.
+    """
+    if not length:
+        return
+    try:
+        model.max_seq_length = length
+    except AttributeError:
+        pass
+
+
 def bind_model(p: TrainingPlan, model: Any) -> TrainingPlan:
     """The plan with the loaded model's sequence length where neither the recipe nor the probe knew it."""
     if p.recipe.max_seq_length:
-        model.max_seq_length = p.recipe.max_seq_length
+        set_max_seq_length(model, p.recipe.max_seq_length)
         return p
     return dataclasses.replace(p, recipe=dataclasses.replace(p.recipe, max_seq_length=model.max_seq_length))
 
