@@ -9,6 +9,7 @@ import pytest
 
 from embedlab.data import IRDataset
 from embedlab.evaluate.tune import tune
+from embedlab.index.settings import SearchSettings
 
 FILLER = [
     f"The {a} {b} near the {c}."
@@ -86,7 +87,7 @@ def test_tune_keeps_the_defaults_without_a_real_gain(topic_index):
     rows = {r["name"]: r for r in result.rows}
     assert rows["defaults"]["ndcg@10"] == 1.0
     assert not result.adopted and result.chosen == {} and "kept the defaults" in result.reason
-    assert index.search_settings.mode == "dense" and index.manifest.search == {}
+    assert index.search_settings == SearchSettings() and index.manifest.search == {}
 
 
 def test_pseudo_queries_and_cli(code_index, cli, tmp_path):

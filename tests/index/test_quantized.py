@@ -72,16 +72,18 @@ def test_quantized_index_searches_filters_deletes_like_float(tmp_path, minilm, c
     idx = Index.build("all-MiniLM-L6-v2", corpus_docs, tmp_path / quantize, encoder=minilm, quantize=quantize)
     idx = Index.load(idx.path, encoder=minilm)  # the graph is saved and read back in its own format
     for query in ["renewable energy from the sun", "pets that sleep", "interest rates and inflation"]:
-        assert [h.id for h in idx.search(query, k=5)] == [h.id for h in small_index.search(query, k=5)]
-        hybrid = [h.id for h in idx.search(query, k=5, mode="hybrid")]
-        assert hybrid == [h.id for h in small_index.search(query, k=5, mode="hybrid")]
+        assert [h.id for h in idx.search(query, k=5, mode="dense")] == [
+            h.id for h in small_index.search(query, k=5, mode="dense")
+        ]
+        hybrid = [h.id for h in idx.search(query, k=5, mode="hybrid", fusion="rrf")]
+        assert hybrid == [h.id for h in small_index.search(query, k=5, mode="hybrid", fusion="rrf")]
     assert sorted(h.id for h in idx.search("anything", k=10, filters=["lang=de"])) == ["cat2", "sun3"]
     assert idx.delete(["sun1"]) == 1 and "sun1" not in {h.id for h in idx.search("solar panels", k=24)}
     info, float_info = idx.info(), small_index.info()
     assert info["quantize"] == quantize and float_info["quantize"] == "none"
     assert info["vector_bytes"] == {"int8": 384, "binary": 48}[quantize] and float_info["vector_bytes"] == 1536
     assert info["memory_per_vector_bytes"] < float_info["memory_per_vector_bytes"]
-    assert idx.compact() == 1 and idx.search("solar panels", k=1)[0].id == "sun2"
+    assert idx.compact() == 1 and idx.search("solar panels", k=1, mode="dense")[0].id == "sun2"
 
 
 def test_bad_quantize_options(tmp_path, minilm, corpus_docs):

@@ -28,8 +28,8 @@ def brute_force(minilm, texts, docs, query: str, k: int) -> list[str]:
 @pytest.mark.parametrize("query", QUERIES)
 def test_dense_equals_brute_force(small_index, minilm, corpus_texts, doc_vectors, query):
     expected = brute_force(minilm, corpus_texts, doc_vectors, query, 10)
-    assert [h.id for h in small_index.search(query, k=10)] == expected
-    assert [h.id for h in small_index.search(query, k=10, exact=True)] == expected
+    assert [h.id for h in small_index.search(query, k=10, mode="dense")] == expected
+    assert [h.id for h in small_index.search(query, k=10, mode="dense", exact=True)] == expected
 
 
 def test_hits_carry_scores_and_metadata(small_index, minilm):
@@ -102,9 +102,9 @@ def test_rrf_and_weighted_fusion_by_hand():
 
 def test_hybrid_search_fuses_the_two_lists(small_index):
     query = "error XJ-4471 pump"
-    dense = small_index.search(query, k=50, candidates=50)
+    dense = small_index.search(query, mode="dense", k=50, candidates=50)
     lexical = small_index.search(query, mode="bm25", k=50, candidates=50)
-    hybrid = small_index.search(query, mode="hybrid", k=5, candidates=50)
+    hybrid = small_index.search(query, mode="hybrid", fusion="rrf", k=5, candidates=50)
     expected = rrf([[(h.id, h.score) for h in dense], [(h.id, h.score) for h in lexical]], k=60)[:5]
     assert [(h.id, pytest.approx(h.score)) for h in hybrid] == [(d, pytest.approx(s)) for d, s in expected]
     assert "dense" in hybrid[0].scores and "bm25" in hybrid[0].scores and "hybrid" in hybrid[0].scores

@@ -111,11 +111,17 @@ def test_long_documents_warn_at_build(tmp_path, minilm):
     docs = [{"id": "long", "text": long_text}, {"id": "short", "text": "Wind power."}]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        Index.build("all-MiniLM-L6-v2", docs, tmp_path / "i", encoder=minilm)
+        Index.build("all-MiniLM-L6-v2", docs, tmp_path / "i", encoder=minilm, chunk="none")
     messages = [str(w.message) for w in caught if issubclass(w.category, TruncationWarning)]
     assert len(messages) == 1
     assert messages[0].startswith("1 of 2 documents are longer than the model's 256 tokens")
-    assert "--chunk sentences" in messages[0]
+    assert "--chunk auto" in messages[0]
+    with warnings.catch_warnings(record=True) as caught:  # the default chunks what the model would cut off
+        warnings.simplefilter("always")
+        auto = Index.build("all-MiniLM-L6-v2", docs, tmp_path / "k", encoder=minilm)
+    assert not [w for w in caught if issubclass(w.category, TruncationWarning)]
+    assert auto.info()["chunks"] > 2 and "short" in auto.store.live_doc_ids()
+    assert [h.id for h in auto.search("wind", k=1, mode="bm25")] == ["short"]  # short documents keep their id
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         Index.build("all-MiniLM-L6-v2", docs, tmp_path / "j", encoder=minilm, chunk="sentences")

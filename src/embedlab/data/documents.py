@@ -37,7 +37,7 @@ __all__ = [
     "token_spans",
 ]
 
-ChunkBy = Literal["none", "sentences", "tokens"]
+ChunkBy = Literal["none", "sentences", "tokens", "auto"]
 
 DOC_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 
@@ -190,16 +190,20 @@ def chunk_documents(
     size: int = 5,
     overlap: int = 1,
     tokenizer: Any | None = None,
+    max_tokens: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Chunk]:
     """Split documents into chunks of ``size`` sentences or tokens, consecutive chunks sharing ``overlap`` of them.
 
     Args:
         docs: the documents.
-        by: ``none`` (one chunk per document), ``sentences`` or ``tokens``.
+        by: ``none`` (one chunk per document), ``sentences`` or ``tokens``; ``auto``: ``size``-sentence chunks for
+            the documents longer than ``max_tokens`` (what the model would cut off), the others whole.
         size: sentences or tokens per chunk.
         overlap: how many sentences/tokens consecutive chunks share (less than ``size``).
-        tokenizer: for ``tokens``: a Hugging Face fast tokenizer (the embedding model's), else words are counted.
+        tokenizer: for ``tokens`` and ``auto``: a Hugging Face fast tokenizer (the embedding model's), else words
+            are counted.
+        max_tokens: for ``auto``: the model's sequence length (None: no document is split).
         progress: called with the number of documents done, for progress bars.
 
     Returns:
@@ -213,18 +217,32 @@ def chunk_documents(
         >>> chunk_documents([Document("a", "One. Two. Three.")], by="sentences", size=2, overlap=1)[1].text
         'Two. Three.'
     """
-    if by not in ("none", "sentences", "tokens"):
-        raise ParameterError("chunk", f"unknown chunking {by!r}; use none, sentences or tokens")
+    if by not in ("none", "sentences", "tokens", "auto"):
+        raise ParameterError("chunk", f"unknown chunking {by!r}; use none, sentences, tokens or auto")
     if by != "none":
         check_window(size, overlap)
+    long = _longer_than(docs, max_tokens, tokenizer) if by == "auto" else set()
     chunks: list[Chunk] = []
     for n, doc in enumerate(docs, 1):
-        if by == "none":
+        if by == "none" or (by == "auto" and doc.id not in long):
             chunks.append(Chunk(doc.id, doc.id, doc.text, 0, len(doc.text), doc.metadata))
         else:
-            spans = text_windows(doc.text, by=by, size=size, overlap=overlap, tokenizer=tokenizer)
+            unit = "sentences" if by == "auto" else by
+            spans = text_windows(doc.text, by=unit, size=size, overlap=overlap, tokenizer=tokenizer)
             for i, (s, e) in enumerate(spans):
                 chunks.append(Chunk(f"{doc.id}#{i}", doc.id, doc.text[s:e], s, e, doc.metadata))
         if progress is not None:
             progress(n)
     return chunks
+
+
+def _longer_than(docs: Sequence[Document], max_tokens: int | None, tokenizer: Any | None) -> set[str]:
+    """Ids of the documents with more than ``max_tokens`` tokens (the model's own tokens when there is a tokenizer)."""
+    if not max_tokens or not docs:
+        return set()
+    texts = [d.text for d in docs]
+    if tokenizer is not None and callable(tokenizer):
+        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]]
+    else:
+        lengths = [len(t.split()) for t in texts]
+    return {d.id for d, n in zip(docs, lengths, strict=True) if n > max_tokens}

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import warnings
@@ -577,10 +578,19 @@ def _load_manifest_encoder(manifest: Manifest, path: Path) -> Encoder:
 
 
 def _chunks(documents: list[Document], s: BuildSettings, enc: Encoder) -> list[Chunk]:
-    tokenizer = getattr(enc, "tokenizer", None) if s.chunk == "tokens" else None
+    tokenizer = getattr(enc, "tokenizer", None) if s.chunk in ("tokens", "auto") else None
     if s.chunk == "tokens" and tokenizer is None:
         raise ParameterError("chunk", f"chunking by tokens needs a model with a tokenizer; {enc.name} has none")
-    return chunk_documents(documents, by=s.chunk, size=s.chunk_size, overlap=s.overlap, tokenizer=tokenizer)
+    limit = _sequence_limit(enc) if s.chunk == "auto" else None
+    return chunk_documents(
+        documents, by=s.chunk, size=s.chunk_size, overlap=s.overlap, tokenizer=tokenizer, max_tokens=limit
+    )
+
+
+def _sequence_limit(enc: Encoder) -> int | None:
+    """How many tokens the model reads (None for models that read whole texts, such as word vectors)."""
+    limit = getattr(getattr(enc, "model", None), "max_seq_length", None)
+    return int(limit) if isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0 else None
 
 
 def _warn_truncation(enc: Encoder, chunks: list[Chunk], s: BuildSettings) -> int:
@@ -592,7 +602,7 @@ def _warn_truncation(enc: Encoder, chunks: list[Chunk], s: BuildSettings) -> int
     lengths = tokenizer([c.text for c in chunks], add_special_tokens=True, truncation=False)["input_ids"]
     n = sum(len(ids) > limit for ids in lengths)
     if n:
-        advice = "--chunk sentences" if s.chunk == "none" else "a smaller --chunk-size"
+        advice = "--chunk auto" if s.chunk == "none" else "a smaller --chunk-size"
         what = "documents" if s.chunk == "none" else "chunks"
         warnings.warn(
             f"{n} of {len(chunks)} {what} are longer than the model's {limit} tokens and were embedded by their "
