@@ -6,11 +6,14 @@ any output is written; every output file or folder is written atomically, so a f
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from embedlab.cli.options import choices
+from embedlab.data import mine_negatives, pairs_from_corpus
+from embedlab.data import split as data_split
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -25,35 +28,13 @@ data_app = typer.Typer(
 ENCODING_HELP = "Text encoding of the input files (default UTF-8, with or without a byte-order mark)."
 
 
-class NegativeKind(str, Enum):
-    hard = "hard"
-    semi_hard = "semi-hard"
-    easy = "easy"
-
-
-class Sampling(str, Enum):
-    top = "top"
-    random = "random"
-
-
-class TupleFormat(str, Enum):
-    triplet = "triplet"
-    n_tuple = "n-tuple"
-
-
-class PairMethod(str, Enum):
-    ict = "ict"
-    crop = "crop"
-
-
-class ChunkBy(str, Enum):
-    sentences = "sentences"
-    words = "words"
-
-
-class SplitBy(str, Enum):
-    doc = "doc"
-    query = "query"
+# Choices Typer validates and lists in the help; the values come from the library's Literal types, once.
+NegativeKind = choices("NegativeKind", mine_negatives.NegativeKind)
+Sampling = choices("Sampling", mine_negatives.Sampling)
+TupleFormat = choices("TupleFormat", mine_negatives.OutputFormat)
+PairMethod = choices("PairMethod", pairs_from_corpus.Method)
+ChunkBy = choices("ChunkBy", pairs_from_corpus.ChunkBy)
+SplitBy = choices("SplitBy", data_split.SplitBy)
 
 
 @data_app.command("mine-negatives")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
 import typer
 
+from embedlab.cli.options import choices
 from embedlab.demo import PARTS
 
 # The parts as a choice Typer validates and lists in the help (the names live once, in embedlab.demo.PARTS).
-DemoPart = Enum("DemoPart", {p: p for p in PARTS}, type=str)  # type: ignore[misc]
+DemoPart = choices("DemoPart", PARTS)
 
 
 def register(app: typer.Typer) -> None:

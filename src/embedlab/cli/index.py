@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from embedlab.cli.options import choices
 from embedlab.index.settings import (
     CHUNK_BY,
     FUSIONS,
@@ -34,15 +35,15 @@ index_app = typer.Typer(
 _B = BuildSettings()
 _S = SearchSettings()
 
-ChunkChoice = Enum("ChunkChoice", {c: c for c in CHUNK_BY}, type=str)  # type: ignore[misc]
-StoreChoice = Enum("StoreChoice", {c: c for c in STORES}, type=str)  # type: ignore[misc]
-EncoderBackendChoice = Enum("EncoderBackendChoice", {c: c for c in ENCODER_BACKENDS}, type=str)  # type: ignore[misc]
+ChunkChoice = choices("ChunkChoice", CHUNK_BY)
+StoreChoice = choices("StoreChoice", STORES)
+EncoderBackendChoice = choices("EncoderBackendChoice", ENCODER_BACKENDS)
 # ``--backend`` named the store before encoders had backends; it still takes a store, and takes an encoder backend
 # too, as ``--backend`` does on eval and search.
-BackendChoice = Enum("BackendChoice", {c: c for c in (*STORES, *ENCODER_BACKENDS)}, type=str)  # type: ignore[misc]
-ModeChoice = Enum("ModeChoice", {c: c for c in MODES}, type=str)  # type: ignore[misc]
-QuantizeChoice = Enum("QuantizeChoice", {c: c for c in QUANTIZE}, type=str)  # type: ignore[misc]
-FusionChoice = Enum("FusionChoice", {c: c for c in FUSIONS}, type=str)  # type: ignore[misc]
+BackendChoice = choices("BackendChoice", (*STORES, *ENCODER_BACKENDS))
+ModeChoice = choices("ModeChoice", MODES)
+QuantizeChoice = choices("QuantizeChoice", QUANTIZE)
+FusionChoice = choices("FusionChoice", FUSIONS)
 
 
 def _value(choice: Any) -> Any:

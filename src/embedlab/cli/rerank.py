@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from embedlab.cli.train import choices, flags_named
+from embedlab.cli.options import choices
+from embedlab.cli.train import flags_named
 from embedlab.rerank.recipe import Head, RerankLoss, RerankRecipe
 
 rerank_app = typer.Typer(help="Train and use cross-encoder rerankers.", no_args_is_help=True)

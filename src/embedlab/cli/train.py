@@ -6,18 +6,12 @@ import contextlib
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args
 
 import typer
 
+from embedlab.cli.options import choices
 from embedlab.errors import OptionError, ParameterError
 from embedlab.train.recipe import Architecture, DataFormat, LossName, Pooling, Precision, Recipe, SplitBy
-
-
-def choices(name: str, literal: Any) -> type[Enum]:
-    """A str Enum of a ``Literal``'s values, so Typer validates the choice and lists it in the help."""
-    return Enum(name, {v.replace("-", "_"): v for v in get_args(literal)}, type=str)  # type: ignore[return-value]
-
 
 R = Recipe()  # the defaults shown in the help are the recipe's own
 SplitByChoice = choices("SplitByChoice", SplitBy)

@@ -6,10 +6,11 @@ import json
 from dataclasses import MISSING, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import typer
 
+from embedlab.cli.options import choices
 from embedlab.errors import EmbedlabError, OptionError, ParameterError
 from embedlab.utils.pickle_guard import TRUST_PICKLE_HELP
 from embedlab.words.corpus import SourceFormat
@@ -31,8 +32,8 @@ words_app = typer.Typer(
 )
 
 # Choices as Enums that Typer validates and lists in the help; the values come from the library, once.
-CorpusFormat = Enum("CorpusFormat", {v: v for v in get_args(SourceFormat)}, type=str)  # type: ignore[misc]
-Projection = Enum("Projection", {v: v for v in METHODS}, type=str)  # type: ignore[misc]
+CorpusFormat = choices("CorpusFormat", SourceFormat)
+Projection = choices("Projection", METHODS)
 
 
 class Export(str, Enum):

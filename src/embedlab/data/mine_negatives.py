@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 NegativeKind = Literal["hard", "semi-hard", "easy"]
 OutputFormat = Literal["triplet", "n-tuple"]
+Sampling = Literal["top", "random"]
 
 
 def _check_options(
@@ -147,7 +148,7 @@ def mine_negatives(
     max_score: float | None = None,
     cross_encoder: str | None = None,
     semi_hard_window: float = 0.1,
-    sampling: Literal["top", "random"] = "top",
+    sampling: Sampling = "top",
     output_format: OutputFormat = "triplet",
     seed: int = 42,
     batch_size: int = 32,

@@ -305,7 +305,7 @@ def iter_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[tup
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg})", path=path, line=i) from None
+            raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=i) from None
         if not isinstance(obj, dict):
             raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=i)
         yield i, obj

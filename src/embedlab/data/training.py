@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from embedlab.data.records import text_value
 from embedlab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
@@ -216,15 +217,6 @@ def _pick(columns: list[str], mapping: dict[str, str], role: str) -> str | None:
     return None
 
 
-def _text_cell(value: Any, path: str, line: int, column: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise InputError(f"row has no value in column {column!r}", path=path, line=line)
-    text = str(value)
-    if not text.strip():
-        raise InputError(f"empty text in column {column!r}", path=path, line=line)
-    return text
-
-
 def _table_to_data(
     rows: list[dict[str, Any]],
     lines: list[int],
@@ -256,7 +248,7 @@ def _table_to_data(
         for row, line in zip(rows, lines, strict=False):
             if c not in row:
                 raise InputError(f"row has no column {c!r}", path=source, line=line)
-            out.append(_text_cell(row[c], source, line, c))
+            out.append(text_value(row[c], source, line, c))
         return out
 
     want = fmt if fmt not in ("auto", "table") else None

@@ -310,22 +310,7 @@ class Index:
             def rerank_fn(texts: list[str]) -> Any:
                 return ce.predict([(query, t) for t in texts], show_progress_bar=False)
 
-        return run_search(
-            self.store,
-            query,
-            query_vector,
-            k=s.k,
-            mode=s.mode,
-            exact=s.exact,
-            fusion=s.fusion,
-            alpha=s.alpha,
-            rrf_k=s.rrf_k,
-            conditions=conditions,
-            candidates=s.candidates,
-            mmr_lambda=s.mmr,
-            reranker=rerank_fn,
-            rerank_top=s.rerank_top,
-        )
+        return run_search(self.store, query, query_vector, s, conditions=conditions, reranker=rerank_fn)
 
     def conditions(self, filters: Filters | Sequence[Condition]) -> list[Condition]:
         """Filters parsed and typed against the index's fields (the one filter semantics of every store).

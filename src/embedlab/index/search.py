@@ -145,32 +145,37 @@ def run_search(
     store: Store,
     query: str,
     query_vector: np.ndarray | None,
+    settings: SearchSettings | None = None,
     *,
-    k: int = 10,
-    mode: Mode = "dense",
-    exact: bool = False,
-    fusion: Fusion = "rrf",
-    alpha: float = 0.5,
-    rrf_k: int = 60,
     conditions: Sequence[Any] = (),
-    candidates: int | None = None,
-    mmr_lambda: float | None = None,
     reranker: Any = None,
-    rerank_top: int = 50,
 ) -> list[Hit]:
     """Run the search stages over a :class:`~embedlab.index.store.Store` (the store may do a stage natively).
 
-    ``query_vector`` must be given for dense and hybrid modes. ``candidates`` is how deep each first-stage list
-    goes (default: enough for k, the reranker's top N and MMR's pool, and at least 50 for hybrid fusion).
+    ``query_vector`` must be given for dense and hybrid modes. ``settings.candidates`` is how deep each first-stage
+    list goes (default: enough for k, the reranker's top N and MMR's pool, and at least 50 for hybrid fusion).
+
+    Args:
+        store: where the chunks, vectors and BM25 index live.
+        query: the query text.
+        query_vector: its embedding (None for ``bm25``).
+        settings: k, mode, fusion, alpha, rrf_k, candidates, mmr, rerank_top, exact (None: the defaults).
+        conditions: typed metadata filters every stage honours.
+        reranker: ``texts -> scores`` of the query against each text, or None.
+
+    Example:
+        >>> run_search(store, "capital of France", vec, SearchSettings(k=5, mode="hybrid"))  # doctest: +SKIP
     """
+    s = settings if settings is not None else SearchSettings()
+    k, mode, fusion, exact, mmr_lambda, rerank_top = s.k, s.mode, s.fusion, s.exact, s.mmr, s.rerank_top
     validate(mode, fusion, k, mmr_lambda, rerank_top)
     depth = max(k, rerank_top if reranker is not None else 0, 3 * k if mmr_lambda is not None else 0)
     if mode == "hybrid":
         depth = max(depth, 50)
-    if candidates is not None:
-        if candidates < 1:
-            raise ParameterError("candidates", f"must be at least 1, got {candidates}")
-        depth = max(candidates, k)
+    if s.candidates is not None:
+        if s.candidates < 1:
+            raise ParameterError("candidates", f"must be at least 1, got {s.candidates}")
+        depth = max(s.candidates, k)
     stage: dict[str, dict[str, float]] = {}
     ranked = store.native_search(
         query,
@@ -194,7 +199,7 @@ def run_search(
         elif mode == "bm25":
             ranked = list(lexical)
         else:
-            ranked = rrf([dense, lexical], k=rrf_k) if fusion == "rrf" else weighted(dense, lexical, alpha=alpha)
+            ranked = rrf([dense, lexical], k=s.rrf_k) if fusion == "rrf" else weighted(dense, lexical, alpha=s.alpha)
             stage["hybrid"] = dict(ranked)
     last = {"dense": "dense", "bm25": "bm25", "hybrid": "hybrid"}[mode]
 

@@ -28,7 +28,28 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
-class AuthMiddleware:
+class HttpMiddleware:
+    """Base of the service's middleware: other ASGI traffic (lifespan, websockets) and the requests that
+    :meth:`applies` declines pass straight through; the rest go to :meth:`handle`."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def applies(self, scope: dict[str, Any]) -> bool:
+        """Whether this HTTP request is one the middleware acts on (all of them unless a subclass says otherwise)."""
+        return True
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.applies(scope):
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise NotImplementedError
+
+
+class AuthMiddleware(HttpMiddleware):
     """Refuse every request without ``Authorization: Bearer KEY`` (as OpenAI clients send it) with a 401.
 
     The comparison takes the same time whatever the key sent, so the key cannot be guessed byte by byte.
@@ -36,13 +57,13 @@ class AuthMiddleware:
     """
 
     def __init__(self, app: Any, api_key: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.expected = f"Bearer {api_key}".encode()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS":
-            await self.app(scope, receive, send)
-            return
+    def applies(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] != "OPTIONS"
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         sent = dict(scope.get("headers") or []).get(b"authorization")
         if sent is None or not hmac.compare_digest(sent, self.expected):
             message = (
@@ -57,17 +78,14 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Reject request bodies over ``max_bytes`` with 413, by Content-Length or while streaming (chunked uploads)."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._reject(scope, send)
@@ -105,17 +123,14 @@ class BodyLimitMiddleware:
         )
 
 
-class ObserveMiddleware:
+class ObserveMiddleware(HttpMiddleware):
     """Count and time every request (``/metrics``) and write one JSON access-log line for it."""
 
     def __init__(self, app: Any, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         start = time.perf_counter()
         status = 500  # what the server answers if the app raises before responding
 

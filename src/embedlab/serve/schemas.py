@@ -72,6 +72,11 @@ class SearchRequest(Strict):
     rerank_top: PositiveInt | None = Field(None, description="how many candidates the cross-encoder rescores")
     candidates: PositiveInt | Literal[False] | None = Field(None, description="depth of each first-stage list")
 
+    def search_arguments(self) -> dict[str, Any]:
+        """The request's fields as keyword arguments of :meth:`embedlab.index.Index.search` (``rerank`` is not one:
+        the service turns it into its own cross-encoder)."""
+        return {name: getattr(self, name) for name in type(self).model_fields if name != "rerank"}
+
 
 class Hit(BaseModel):
     """One search result (:class:`embedlab.index.search.Hit`)."""

@@ -216,20 +216,7 @@ class Service:
             vector = (await self.embed([req.query], "query", is_gone))[0]
         await self._still_there(is_gone)
         hits = await asyncio.to_thread(
-            index.search,
-            req.query,
-            k=req.k,
-            mode=req.mode,
-            exact=req.exact,
-            fusion=req.fusion,
-            alpha=req.alpha,
-            rrf_k=req.rrf_k,
-            filters=req.filters,
-            mmr=req.mmr,
-            rerank=self.reranker if req.rerank else None,
-            rerank_top=req.rerank_top,
-            candidates=req.candidates,
-            query_vector=vector,
+            index.search, **req.search_arguments(), rerank=self.reranker if req.rerank else None, query_vector=vector
         )
         return mode, hits
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedlab.train.recipe import Recipe
+
+if TYPE_CHECKING:
+    from embedlab.train.write import TrainResult
 
 CURVE_COLUMNS = ["step", "epoch", "loss", "learning_rate", "grad_norm"]
 
@@ -52,22 +55,20 @@ def _fmt(v: Any) -> str:
 
 
 def model_card(
-    recipe: Recipe,
-    *,
-    base_name: str,
-    data: dict[str, Any],
-    loss_name: str,
-    loss_reason: str,
-    hparams: dict[str, Any],
-    before: dict[str, float],
-    after: dict[str, float],
-    primary: str | None,
-    shipped: str,
-    truncation: list[str],
-    runtime_s: float,
-    device: str,
+    recipe: Recipe, result: TrainResult, *, data: dict[str, Any], shipped: str, runtime_s: float, device: str
 ) -> str:
-    """The model card (Markdown) for a trained model."""
+    """The model card (Markdown) for a trained model.
+
+    Args:
+        recipe: the run's recipe (base model, output folder).
+        result: what the run produced: loss and why, hyper-parameters, before/after, truncation notes.
+        data: where the training and evaluation rows came from, in words.
+        shipped: the sentence saying which checkpoint was shipped and why.
+        runtime_s: wall time of the whole run.
+        device: where it ran.
+    """
+    base_name, loss_name, loss_reason, hparams = recipe.model, result.loss, result.loss_reason, result.hparams
+    before, after, primary, truncation = result.before, result.after, result.primary, result.truncation
     lines = [
         "---",
         "library_name: sentence-transformers",

@@ -106,21 +106,21 @@ def write_run(p: TrainingPlan, o: RunOutcome, *, total_s: float) -> TrainResult:
     from embedlab.train.card import curves_csv, model_card
     from embedlab.utils.atomic import atomic_dir, atomic_write_json, atomic_write_text
 
-    hparams = run_hparams(p, o)
-    card = model_card(
-        p.recipe,
-        base_name=p.recipe.model,
-        data=data_description(p),
-        loss_name=p.loss,
-        loss_reason=p.loss_reason,
-        hparams=hparams,
+    result = TrainResult(
+        output=p.output,
         before=o.before,
         after=o.after,
         primary=o.primary,
-        shipped=o.shipped_line,
+        shipped=o.shipped,
+        loss=p.loss,
+        loss_reason=p.loss_reason,
+        hparams=run_hparams(p, o),
+        train_runtime_s=o.runtime_s,
+        train_samples_per_second=o.samples_per_second,
         truncation=o.truncation,
-        runtime_s=total_s,
-        device=o.device,
+    )
+    card = model_card(
+        p.recipe, result, data=data_description(p), shipped=o.shipped_line, runtime_s=total_s, device=o.device
     )
     inputs = [x for x in (p.recipe.train, p.recipe.eval) if x and not str(x).startswith("hf:")]
     with atomic_dir(p.output, kind=OUTPUT_KIND, inputs=inputs, recognize=is_run_folder) as tmp:
@@ -132,16 +132,4 @@ def write_run(p: TrainingPlan, o: RunOutcome, *, total_s: float) -> TrainResult:
         if (p.checkpoints / "runs").is_dir():
             shutil.copytree(p.checkpoints / "runs", tmp / "runs")
     shutil.rmtree(p.checkpoints, ignore_errors=True)
-    return TrainResult(
-        output=p.output,
-        before=o.before,
-        after=o.after,
-        primary=o.primary,
-        shipped=o.shipped,
-        loss=p.loss,
-        loss_reason=p.loss_reason,
-        hparams=hparams,
-        train_runtime_s=o.runtime_s,
-        train_samples_per_second=o.samples_per_second,
-        truncation=o.truncation,
-    )
+    return result

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bz2
 import glob
-import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -134,25 +133,16 @@ def _get_field(obj: object, field: str) -> object:
 def _jsonl_documents(path: Path, text_field: str | None, encoding: str | None = None) -> Iterator[str]:
     if not text_field:
         raise OptionError("--text-field", f"{path} is JSON Lines: say which field holds the text")
-    with open_text(path, encoding=encoding) as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=line_no) from exc
-            try:
-                value = _get_field(obj, text_field)
-            except KeyError:
-                raise InputError(f"no field {text_field!r} in this record", path=path, line=line_no) from None
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                raise InputError(
-                    f"field {text_field!r} is a {type(value).__name__}, not text", path=path, line=line_no
-                )
-            yield value
+    for line_no, obj in records.iter_jsonl(path, encoding=encoding):
+        try:
+            value = _get_field(obj, text_field)
+        except KeyError:
+            raise InputError(f"no field {text_field!r} in this record", path=path, line=line_no) from None
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InputError(f"field {text_field!r} is a {type(value).__name__}, not text", path=path, line=line_no)
+        yield value
 
 
 def _wiki_documents(path: Path) -> Iterator[str]:

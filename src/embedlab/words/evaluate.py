@@ -28,7 +28,7 @@ import itertools
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -500,16 +500,8 @@ class WordPairsResult:
         return Path(self.path).name
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.path,
-            "spearman": self.spearman,
-            "spearman_p": self.spearman_p,
-            "pearson": self.pearson,
-            "pearson_p": self.pearson_p,
-            "pairs": self.pairs,
-            "oov": self.oov,
-            "oov_rate": self.oov_rate,
-        }
+        fields = asdict(self)  # every field, in order, with ``path`` reported as ``file``
+        return {"file": fields.pop("path"), **fields}
 
 
 def read_word_pairs(

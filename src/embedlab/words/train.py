@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import platform
@@ -353,33 +354,14 @@ def _card(recipe: WordsRecipe, metrics: dict[str, Any], files: list[str]) -> str
 def _hook_progress(model, prog, task) -> None:
     """Mirror gensim's periodic progress reports (every ``report_delay`` s) into a rich progress bar."""
     original = model._log_progress
+    signature = inspect.signature(original)  # forward gensim's arguments untouched, read four of them by name
     total_words = model.corpus_total_words
 
-    def log_progress(
-        job_queue,
-        progress_queue,
-        cur_epoch,
-        example_count,
-        total_examples,
-        raw_word_count,
-        total_words_arg,
-        trained_word_count,
-        elapsed,
-    ):
-        done = cur_epoch * total_words + raw_word_count
-        prog.update(
-            task, completed=done, info=f"epoch {cur_epoch + 1}, {trained_word_count / max(elapsed, 1e-9):,.0f} words/s"
-        )
-        return original(
-            job_queue,
-            progress_queue,
-            cur_epoch,
-            example_count,
-            total_examples,
-            raw_word_count,
-            total_words_arg,
-            trained_word_count,
-            elapsed,
-        )
+    def log_progress(*args, **kwargs):
+        a = signature.bind(*args, **kwargs).arguments
+        done = a["cur_epoch"] * total_words + a["raw_word_count"]
+        rate = a["trained_word_count"] / max(a["elapsed"], 1e-9)
+        prog.update(task, completed=done, info=f"epoch {a['cur_epoch'] + 1}, {rate:,.0f} words/s")
+        return original(*args, **kwargs)
 
     model._log_progress = log_progress
