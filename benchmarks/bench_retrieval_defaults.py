@@ -369,6 +369,10 @@ def main() -> None:
             f"best {best} {table[name][best]:.4f}; {time.perf_counter() - t:.0f} s; embedded {model.cached.encoded}",
             flush=True,
         )
+        if args.json:  # after every set, so a long run that is stopped keeps what it measured
+            Path(args.json).write_text(
+                json.dumps({n: {f"{c}/{s}": v for (c, s), v in r.items()} for n, r in table.items()}, indent=1)
+            )
     print(f"\nNDCG@10, {MODEL} (max_seq_length {max_len}); rows: chunking / search; load {os.getloadavg()}")
     names = list(table)
     print("| chunking | search | " + " | ".join(names) + " | mean | wins |")
@@ -382,10 +386,6 @@ def main() -> None:
     for cfg, w, m in ranking[:8]:
         print(f"  {cfg[0]:6s} {cfg[1]:6s} wins {w}/{len(names)}  mean {m:.4f}")
     print(f"\nwhole run {(time.perf_counter() - start) / 60:.1f} min; texts embedded {model.cached.encoded}")
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({n: {f"{c}/{s}": v for (c, s), v in r.items()} for n, r in table.items()}, indent=1)
-        )
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-seq-length", type=int, default=256)
     ap.add_argument("--model-dir", default=None, help="evaluate this trained model instead of training one")
+    ap.add_argument("--base-only", action="store_true", help="only the base model's rows (no training)")
     args = ap.parse_args()
     if not DATA.exists():
         sys.exit(f"aims_qa not found at {DATA}")
@@ -130,6 +131,10 @@ def main() -> None:
     test = parts["test"]
     base = load_sentence_model(MODEL)
     base_rows = pipeline_rows(MODEL, base, test, work, "base", args)
+    if args.base_only:
+        for name, value in base_rows.items():
+            print(f"| {name} | {value:.4f} | {value - base_rows['BM25, whole passages']:+.4f} |")
+        return
 
     minutes = float("nan")
     model_dir = args.model_dir
