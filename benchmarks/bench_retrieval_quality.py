@@ -4,7 +4,8 @@ The passages are split 80/20 (:func:`embedlab.rerank.split_by_passage`): the rer
 the training passages (negatives mined by the bi-encoder), and every method is scored on the queries of the held-out
 passages, searching the whole corpus. Passages (~2000 characters, longer than MiniLM reads) are indexed in chunks of
 5 sentences; a passage's rank is that of its best chunk. Metric: NDCG@10 (and MRR@10, recall@10) with binary
-relevance, computed by ranx when installed, by hand otherwise.
+relevance, from ``evaluate_search`` (:func:`embedlab.evaluate.retrieval.ranking_metrics` over the index's own
+search, a passage ranked by its best chunk).
 
     python benchmarks/bench_retrieval_quality.py                       # full run
     python benchmarks/bench_retrieval_quality.py --max-pairs 64        # quick look
@@ -17,37 +18,17 @@ inverse-cloze pseudo-queries per training passage (the sentence kept in its pass
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_retrieval_defaults import evaluate_search
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def doc_ranking(hits, k: int = 10) -> list[str]:
-    seen: list[str] = []
-    for h in hits:
-        if h.doc_id not in seen:
-            seen.append(h.doc_id)
-        if len(seen) == k:
-            break
-    return seen
-
-
-def metrics(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]], k: int = 10) -> dict[str, float]:
-    ndcg, mrr, rec = [], [], []
-    for qid, ranked in runs.items():
-        rel = qrels[qid]
-        dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if d in rel)
-        idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), k)))
-        ndcg.append(dcg / idcg)
-        mrr.append(next((1 / (i + 1) for i, d in enumerate(ranked[:k]) if d in rel), 0.0))
-        rec.append(len(set(ranked[:k]) & set(rel)) / len(rel))
-    n = len(runs)
-    return {"ndcg@10": sum(ndcg) / n, "mrr@10": sum(mrr) / n, "recall@10": sum(rec) / n}
 
 
 def main() -> None:
@@ -140,10 +121,8 @@ def main() -> None:
         }
     rows = []
     for name, opts in configs.items():
-        t = time.perf_counter()
-        runs = {qid: doc_ranking(index.search(q, k=50, candidates=50, **opts)) for qid, q in test.queries.items()}
-        dt = time.perf_counter() - t
-        rows.append((name, metrics(runs, test.relevant), dt / len(runs) * 1000))
+        mt = evaluate_search(index, test, k=50, candidates=50, **opts)
+        rows.append((name, mt, mt["ms_per_query"]))
     dense = next(r for r in rows if r[0] == "dense")[1]["ndcg@10"]
     print()
     print("| method | NDCG@10 | vs dense | MRR@10 | recall@10 | ms/query |")
