@@ -128,7 +128,7 @@ def neighbors_command(
     query: str = typer.Argument(..., help="The query text."),
     corpus: Path = typer.Option(..., "--corpus", "-c", help="Text file (one text per line) or CSV/JSONL."),
     column: str = typer.Option("text", "--column", help="Text column of a CSV/JSONL corpus."),
-    k: int = typer.Option(10, "-k", "--top", min=1, help="How many neighbours."),
+    k: int = typer.Option(10, "-k", "--top-k", "--top", min=1, help="How many neighbours."),
 ) -> None:
     """The corpus texts nearest to a query, with cosine scores."""
     from rich.table import Table

@@ -262,7 +262,7 @@ def search(
     query: str = typer.Argument(..., help="The query text."),
     k: int | None = typer.Option(None, "-k", "--top-k", help=f"Number of results [default: saved, else {_S.k}]."),
     mode: ModeChoice | None = typer.Option(  # type: ignore[valid-type]
-        None, "--mode", "-m", help=f"Retrieval mode [default: saved, else {_S.mode}]."
+        None, "--mode", help=f"Retrieval mode [default: saved, else {_S.mode}]."
     ),
     exact: bool | None = typer.Option(
         None, "--exact/--ann", help="Exact (brute-force) dense search instead of the ANN graph [default: saved]."
