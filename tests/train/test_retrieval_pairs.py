@@ -33,7 +33,8 @@ def cloze(aims) -> tuple[IRDataset, dict[str, str]]:
     is the one right answer, so each way of choosing must find it."""
     queries, relevant, sentence = {}, {}, {}
     for did, text in aims.corpus.items():
-        spans = [s for s in sentence_spans(text) if len(text[s[0] : s[1]].split()) >= 10]
+        # 15 words or more: long enough to be distinctive (short dialogue lines repeat across a passage)
+        spans = [s for s in sentence_spans(text) if len(text[s[0] : s[1]].split()) >= 15]
         s, e = spans[len(spans) // 2]
         queries[f"q-{did}"] = text[s:e]
         relevant[f"q-{did}"] = {did: 1}

@@ -205,6 +205,9 @@ def quiet_libraries() -> None:
     transformers reads when imported) and transformers' own switch if it is already imported. Idempotent.
     """
     global _QUIETED
+    # Warning filters can be reset by the host (pytest does it per test, warnings.catch_warnings on exit): set this
+    # one on every call (filterwarnings replaces an identical filter rather than adding a second).
+    warnings.filterwarnings("ignore", message=r"The task .* is superseded by")
     if _QUIETED:
         return
     _QUIETED = True
@@ -215,7 +218,6 @@ def quiet_libraries() -> None:
         import transformers
 
         transformers.utils.logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", message=r"The task .* is superseded by")
     logging.getLogger("mteb.abstasks.abstask").addFilter(_SupersededFilter())
 
 
