@@ -11,7 +11,7 @@ The passages are longer than all-MiniLM-L6-v2 reads (256 tokens), so the recipe 
    base model and BM25 fused as the index fuses them (:func:`embedlab.train.retrieval_pairs.chunk_pairs`); only that
    chunk is kept, so no other chunk of the passage ever serves as a negative of its question;
 2. MNRL at max_seq_length 256 (the chunks fit: 3 of the 759 training texts are longer), batch 32, lr 5e-5,
-   10 % warm-up, epochs chosen by data size (about ``--target-steps`` optimizer steps, 1 to 10 epochs);
+   10 % warm-up, epochs chosen by data size (``embedlab train``'s rule, :func:`embedlab.train.plan.epochs_by_size`);
 3. keep-best on the dev questions, each dev passage scored by its best chunk (``chunk_eval``).
 
 Every row of the table is measured through embedlab's index (``Index.build`` + ``Index.search``, the code path of
@@ -27,7 +27,6 @@ Run: nice -n 10 .venv/bin/python benchmarks/bench_train_aims.py [--model-dir DIR
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import tempfile
@@ -45,13 +44,6 @@ from bench_retrieval_defaults import evaluate_search
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data")) / "aims_qa" / "train_dataset.json"
 MODEL = "all-MiniLM-L6-v2"
-
-
-def epochs_for(n_pairs: int, batch_size: int, target_steps: int) -> int:
-    """Epochs giving about ``target_steps`` optimizer steps, between 1 and 10 (a few hundred pairs: several
-    epochs; tens of thousands: one)."""
-    steps_per_epoch = max(1, math.ceil(n_pairs / batch_size))
-    return min(10, max(1, math.ceil(target_steps / steps_per_epoch)))
 
 
 def pipeline_rows(model_arg: str, model: Any, test: Any, work: Path, tag: str, args: Any) -> dict[str, float]:
@@ -104,7 +96,6 @@ def main() -> None:
     ap.add_argument("--fusion", default="weighted", help="hybrid fusion of the recommended defaults")
     ap.add_argument("--alpha", type=float, default=0.7, help="dense weight of weighted fusion")
     ap.add_argument("--pairs", choices=("chunks", "whole"), default="chunks", help="train on chunks or passages")
-    ap.add_argument("--target-steps", type=int, default=50, help="optimizer steps that choose the epochs")
     ap.add_argument("--epochs", type=float, default=None, help="override the epochs chosen by data size")
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -120,6 +111,7 @@ def main() -> None:
     from embedlab.models import as_encoder
     from embedlab.models.resolve import load_sentence_model
     from embedlab.train import Recipe, train
+    from embedlab.train.plan import epochs_by_size
 
     print(f"machine: {machine()}")
     ir = load_ir(DATA)
@@ -141,7 +133,7 @@ def main() -> None:
     if model_dir is None:
         train_file = make_pairs(parts["train"], as_encoder(base, name=MODEL), work, args)
         n = len(parts["train"].queries)
-        epochs = args.epochs or epochs_for(n, args.batch_size, args.target_steps)
+        epochs = args.epochs or epochs_by_size(n, args.batch_size)
         model_dir = str(work / "model")
         t = time.perf_counter()
         res = train(

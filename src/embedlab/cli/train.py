@@ -83,7 +83,7 @@ def train_command(
     document_model: str | None = typer.Option(None, "--document-model", help="Dual: model of the document tower."),
     from_scratch: bool | None = typer.Option(None, "--from-scratch", help="Dual: towers from random weights."),
     temperature: float | None = typer.Option(None, "--temperature", help="Dual: contrastive temperature."),
-    epochs: float | None = typer.Option(None, "--epochs", help=f"Training epochs [{R.epochs:g}]."),
+    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs [1; by data size for chunk pairs]."),
     batch_size: int | None = typer.Option(None, "--batch-size", "-b", help="Batch size [by loss]."),
     lr: float | None = typer.Option(None, "--lr", help="Learning rate [by loss and model size]."),
     warmup_ratio: float | None = typer.Option(None, "--warmup-ratio", help="Warm-up share of the steps [0.1]."),
@@ -99,6 +99,11 @@ def train_command(
         None, "--group-by-length/--no-group-by-length", help="Length-grouped batches (less padding) [on]."
     ),
     chunk_eval: bool | None = typer.Option(None, "--chunk-eval", help="Score long passages by their best chunk."),
+    chunk_pairs: bool | None = typer.Option(
+        None,
+        "--chunk-pairs/--no-chunk-pairs",
+        help="Passages longer than the model reads: train on (query, chunk) pairs cut as the index cuts [on].",
+    ),
     precision: PrecisionChoice | None = typer.Option(None, "--precision", help="[auto: fp32 on CPU]."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of an interrupted run."),
 ) -> None:
@@ -155,6 +160,7 @@ def train_command(
         keep_best=keep_best,
         group_by_length=group_by_length,
         chunk_eval=chunk_eval,
+        chunk_pairs=chunk_pairs,
         precision=_value(precision),
     )
     with flags_named({"learning_rate": "--lr", "fmt": "--format"}):

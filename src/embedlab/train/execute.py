@@ -149,13 +149,32 @@ def training_dataset(p: TrainingPlan) -> Any:
     return Dataset.from_dict({"damaged": [damage(t, rng) for t in texts], "original": texts})
 
 
+def choose_chunks(p: TrainingPlan, model: Any, console: Console) -> TrainingPlan:
+    """The plan with its (query, chunk) positives re-chosen by the loaded base model and BM25 fused, as the index's
+    hybrid search fuses them (the plan, which loads no model, chose by BM25 alone); same rows, same schedule."""
+    if not p.chunk_pairs.used or p.train.ir is None:
+        return p
+    import dataclasses
+
+    from embedlab.models.encoder import as_encoder
+    from embedlab.train.plan import chunk_rows
+
+    console.print("choosing each question's chunk with the base model + BM25...", highlight=False)
+    encoder = as_encoder(model, name=p.recipe.model)
+    train = chunk_rows(p.train, tokenizer=model.tokenizer, max_seq_length=p.recipe.max_seq_length, encoder=encoder)
+    changed = sum(a != b for a, b in zip(p.train.dataset["positive"], train.dataset["positive"], strict=True))
+    console.print(f"[dim]{len(train)} (query, chunk) pairs; {changed} positives differ from BM25's choice[/dim]")
+    return dataclasses.replace(p, train=train)
+
+
 def report_fit(p: TrainingPlan, model: Any, device: str, console: Console) -> list[str]:
     """Print how many texts the model will truncate, and a memory warning on CPU; return the truncation lines."""
     from embedlab.train.memory import memory_warning
     from embedlab.train.truncation import position_limit, truncation_report
 
     lines = []
-    for where, d in (("training data", p.train), ("evaluation data", p.eval)):
+    # chunk evaluation scores a long passage by its best chunk: nothing of the evaluation data is cut
+    for where, d in (("training data", p.train), ("evaluation data", None if p.recipe.chunk_eval else p.eval)):
         texts = data_texts(d)
         # A static model (StaticEmbedding) has a raw tokenizers.Tokenizer and no length limit: nothing is truncated.
         if texts and callable(model.tokenizer) and math.isfinite(model.max_seq_length or math.inf):
@@ -326,6 +345,7 @@ def execute(
     from embedlab.utils.progress import quiet_tqdm
 
     console = console or err_console
+    p = choose_chunks(p, model, console)
     truncation = report_fit(p, model, device, console)
     choice = build_loss(model, p.train.shape, p.recipe, dual_config=p.dual)
     train_ds = training_dataset(p)

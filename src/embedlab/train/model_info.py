@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,8 @@ class ModelInfo:
         position_limit: the longest input its position embeddings allow (None when unknown).
         pretrained: False when the encoder starts from random weights (dual towers from scratch).
         dim: embedding dimension, when known.
+        tokenizer: the model's tokenizer (loaded without the weights; None when unknown): the plan measures how many
+            passages exceed ``max_seq_length`` with it.
     """
 
     n_params: int | None = None
@@ -44,6 +46,17 @@ class ModelInfo:
     position_limit: int | None = None
     pretrained: bool = True
     dim: int | None = None
+    tokenizer: Any = field(default=None, compare=False, repr=False)
+
+
+def _tokenizer(folder: str | Path) -> Any:
+    """The folder's tokenizer (milliseconds: no weights), or None when it has none that loads."""
+    try:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(folder))
+    except Exception:  # a folder without a loadable tokenizer simply gives no length measurement
+        return None
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -103,14 +116,16 @@ def probe_model(recipe: Recipe) -> ModelInfo:
     from embedlab.errors import EmbedlabError
     from embedlab.models.resolve import resolve_model
 
-    def info_of(name: str) -> ModelInfo:
+    def info_of(name: str, tokenizer: bool = False) -> ModelInfo:
         try:
-            return folder_info(resolve_model(name).path)
+            path = resolve_model(name).path
         except EmbedlabError:
             return ModelInfo()  # the model load reports a missing model with its own message
+        info = folder_info(path)
+        return replace(info, tokenizer=_tokenizer(path)) if tokenizer and Path(path).is_dir() else info
 
     if recipe.architecture != "dual":
-        return info_of(recipe.model)
+        return info_of(recipe.model, tokenizer=True)
     if recipe.dual.get("from_scratch"):
         return ModelInfo(pretrained=False)
     query = info_of(str(recipe.dual.get("query_model") or recipe.model))
@@ -129,4 +144,5 @@ def loaded_info(model: Any, *, pretrained: bool = True) -> ModelInfo:
         max_seq_length=getattr(model, "max_seq_length", None),
         position_limit=position_limit(model),
         pretrained=pretrained,
+        tokenizer=getattr(model, "tokenizer", None),
     )

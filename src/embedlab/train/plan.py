@@ -42,6 +42,24 @@ class TrainingInput:
 
 
 @dataclass(frozen=True)
+class ChunkPairsChoice:
+    """Whether a run trains on (query, chunk) pairs, and why (the line the run prints and metrics.json keeps).
+
+    Attributes:
+        used: the training rows are (query, chunk) pairs.
+        why: the reason, in words.
+        long_share: share of the training passages longer than ``max_seq_length`` (None when not measured).
+    """
+
+    used: bool
+    why: str
+    long_share: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class TrainingPlan:
     """Everything a run will do, decided up front (see the module docstring).
 
@@ -59,6 +77,7 @@ class TrainingPlan:
         keep_best: ship the best checkpoint (never worse than the base model).
         output, checkpoints: the output folder (checked) and where checkpoints live until the run succeeds.
         dual: the parsed ``[dual]`` table for ``architecture = "dual"``.
+        chunk_pairs: whether the rows are (query, chunk) pairs, and why.
         notes: lines the run prints before it starts.
     """
 
@@ -83,6 +102,7 @@ class TrainingPlan:
     output: Path
     checkpoints: Path
     dual: DualConfig | None = None
+    chunk_pairs: ChunkPairsChoice = ChunkPairsChoice(False, "")
     notes: tuple[str, ...] = ()
 
 
@@ -137,14 +157,87 @@ def held_out(recipe: Recipe, data: TrainingInput) -> tuple[TrainingData, Trainin
     return parts_rows["train"], parts_rows["eval"], "held-out"
 
 
-def training_rows(recipe: Recipe, train: TrainingData, model_info: ModelInfo) -> TrainingData:
-    """The rows the model trains on, made from the training data.
+# Passages a model cuts: at 10 % or more of them, training on whole passages teaches the model about their first
+# max_seq_length tokens only, on texts longer than the chunks the index embeds (the index chunks exactly those
+# passages). Below that, the few cut passages change little and whole-passage pairs are the simpler data.
+LONG_SHARE = 0.10
+# Chunk-pair training on a few hundred pairs: about 50 optimizer steps, measured on aims_qa (docs/benchmarks.md,
+# "Train the way it retrieves"): 13 steps already gain most, the best dev checkpoint came near step 50.
+TARGET_STEPS = 50
+MAX_EPOCHS_BY_SIZE = 10
+# The measured chunk-pair recipe's learning rate (2e-5, the general default, moves too little in ~50 steps).
+CHUNK_PAIRS_LEARNING_RATE = 5e-5
 
-    Today the rows are the data as read. This is the one place where a step that reshapes them plugs in: e.g. making
-    (query, chunk) pairs when passages exceed the model's ``max_seq_length`` (``recipe.max_seq_length or
-    model_info.max_seq_length``), so training sees what the index will embed.
+
+def epochs_by_size(rows: int, batch_size: int) -> int:
+    """Epochs giving about :data:`TARGET_STEPS` optimizer steps: several for a few hundred rows, one for thousands.
+
+    Example:
+        >>> epochs_by_size(372, 32), epochs_by_size(100_000, 32), epochs_by_size(20, 32)
+        (4, 1, 10)
     """
-    return train
+    steps_per_epoch = max(1, math.ceil(rows / batch_size))
+    return min(MAX_EPOCHS_BY_SIZE, max(1, round(TARGET_STEPS / steps_per_epoch)))
+
+
+def chunk_pairs_choice(recipe: Recipe, train: TrainingData, model_info: ModelInfo) -> ChunkPairsChoice:
+    """Train on (query, chunk) pairs when the data is IR and at least :data:`LONG_SHARE` of its passages exceed the
+    model's sequence length (measured with the model's tokenizer)."""
+    from embedlab.train.retrieval_pairs import long_share
+
+    if train.ir is None or train.shape != "pairs":
+        return ChunkPairsChoice(False, "not IR data: trained on its rows as they are")
+    if not recipe.chunk_pairs:
+        return ChunkPairsChoice(False, "chunk pairs turned off (chunk_pairs = false): trained on whole passages")
+    seq = recipe.max_seq_length or model_info.max_seq_length
+    if not seq or model_info.tokenizer is None or not callable(model_info.tokenizer):
+        return ChunkPairsChoice(False, "the model's sequence length or tokenizer is unknown: whole passages")
+    share = long_share(list(dict.fromkeys(train.dataset["positive"])), model_info.tokenizer, seq)
+    if share < LONG_SHARE:
+        why = f"{share:.0%} of the passages exceed {seq} tokens (< {LONG_SHARE:.0%}): trained on whole passages"
+        return ChunkPairsChoice(False, why, share)
+    why = (
+        f"{share:.0%} of the passages exceed the model's {seq} tokens: training on (query, chunk) pairs cut as the "
+        "index cuts them, the positive chunk chosen by the base model + BM25 (--no-chunk-pairs: whole passages)"
+    )
+    return ChunkPairsChoice(True, why, share)
+
+
+def chunk_rows(
+    train: TrainingData, *, tokenizer: Any, max_seq_length: int | None, encoder: Any | None = None
+) -> TrainingData:
+    """(query, chunk) pairs of IR rows, chunked with the index's defaults (:class:`BuildSettings`): the positive
+    chunk chosen by BM25 (no model: the plan) or by the base model and BM25 fused (``encoder``: at execution).
+    Only the chosen chunk of a (query, passage) is kept: the passage's other chunks never become its negatives."""
+    from embedlab.index.settings import BuildSettings
+    from embedlab.train.retrieval_pairs import chunk_pairs, to_training_data
+
+    build = BuildSettings()
+    pairs = chunk_pairs(
+        train.ir,  # type: ignore[arg-type]
+        encoder,
+        chunk=build.chunk,  # type: ignore[arg-type]
+        size=build.chunk_size,
+        overlap=build.overlap,
+        tokenizer=tokenizer,
+        max_tokens=max_seq_length,
+        choose="fused" if encoder is not None else "bm25",
+    )
+    return dataclasses.replace(to_training_data(pairs, train.source), ir=train.ir)
+
+
+def training_rows(recipe: Recipe, train: TrainingData, model_info: ModelInfo) -> tuple[TrainingData, ChunkPairsChoice]:
+    """The rows the model trains on, made from the training data, and whether they are chunk pairs.
+
+    IR data whose passages exceed the model's sequence length becomes (query, chunk) pairs
+    (:func:`chunk_pairs_choice`), the positive chosen here by BM25; :func:`embedlab.train.execute.execute` re-chooses
+    it with the loaded base model and BM25 fused (same rows, same count: the schedule stands).
+    """
+    choice = chunk_pairs_choice(recipe, train, model_info)
+    if not choice.used:
+        return train, choice
+    seq = recipe.max_seq_length or model_info.max_seq_length
+    return chunk_rows(train, tokenizer=model_info.tokenizer, max_seq_length=seq), choice
 
 
 def check_batch(train: TrainingData, loss: str, batch_size: int, source: str | None) -> None:
@@ -248,7 +341,7 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
     data = data if isinstance(data, TrainingInput) else TrainingInput(data)
     dual = _dual_config(recipe)
     train, ev, eval_from = held_out(recipe, data)
-    train = training_rows(recipe, train, model_info)
+    train, chunking = training_rows(recipe, train, model_info)
     if len(train) == 0:
         raise InputError("the training split is empty", path=recipe.train)
     if ev is not None and len(ev) == 0:
@@ -259,6 +352,11 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
     batch_size = recipe.batch_size or defaults.batch_size
     check_batch(train, loss, batch_size, recipe.train)
     lr = recipe.learning_rate if recipe.learning_rate is not None else defaults.learning_rate
+    if chunking.used and recipe.learning_rate is None:
+        lr = CHUNK_PAIRS_LEARNING_RATE
+    epochs = recipe.epochs or (epochs_by_size(len(train), batch_size) if chunking.used else 1.0)
+    defaults_why = _chunk_pairs_why(defaults.why, recipe, chunking)
+    recipe = dataclasses.replace(recipe, epochs=epochs, chunk_eval=recipe.chunk_eval or chunking.used)
     warmup = recipe.warmup_ratio if recipe.warmup_ratio is not None else defaults.warmup_ratio
     kind = evaluator_kind(ev, loss=loss, chunk=recipe.chunk_eval) if ev is not None else None
     schedule = _schedule(recipe, len(train), batch_size, warmup, kind is not None)
@@ -279,7 +377,7 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
         loss=loss,
         loss_reason=reason,
         no_duplicates=loss in IN_BATCH_NEGATIVES,
-        defaults_why=defaults.why,
+        defaults_why=defaults_why,
         batch_size=batch_size,
         learning_rate=lr,
         warmup_ratio=warmup,
@@ -288,9 +386,19 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
         output=output,
         checkpoints=checkpoints_dir(output),
         dual=dual,
+        chunk_pairs=chunking,
         notes=_notes(recipe, kind),
         **schedule,
     )
+
+
+def _chunk_pairs_why(why: str, recipe: Recipe, chunking: ChunkPairsChoice) -> str:
+    """The defaults' reason, with what the chunk-pair recipe set in their place."""
+    if not chunking.used:
+        return why
+    own = [f"lr {CHUNK_PAIRS_LEARNING_RATE:g}"] if recipe.learning_rate is None else []
+    own += [f"epochs for about {TARGET_STEPS} steps"] if recipe.epochs is None else []
+    return why + (f"; chunk pairs (the measured recipe): {', '.join(own)}" if own else "")
 
 
 def _notes(recipe: Recipe, kind: str | None) -> tuple[str, ...]:
@@ -329,7 +437,9 @@ def bind_model(p: TrainingPlan, model: Any) -> TrainingPlan:
 def describe(p: TrainingPlan) -> list[str]:
     """The plan as the lines a run prints before it starts (loss, hyper-parameters, schedule)."""
     r = p.recipe
+    data = [f"[bold]training rows:[/bold] {p.chunk_pairs.why}"] if p.chunk_pairs.why and p.train.ir else []
     return [
+        *data,
         f"[bold]loss:[/bold] {p.loss_reason}",
         f"[bold]hyper-parameters:[/bold] lr {p.learning_rate:g}, warm-up {p.warmup_ratio:.0%}, batch {p.batch_size}, "
         f"epochs {r.epochs:g}, max_seq_length {r.max_seq_length or 'of the model'} "

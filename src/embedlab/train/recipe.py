@@ -61,7 +61,9 @@ class Recipe:
         pooling: pooling added to plain transformer folders (TSDAE always uses ``cls``).
         architecture: ``shared`` (one encoder) or ``dual`` (separate query and document towers).
         dual: keys of :class:`embedlab.dual.DualConfig` for ``architecture = "dual"``.
-        epochs, batch_size, learning_rate, warmup_ratio, weight_decay, seed, max_seq_length: the usual.
+        epochs: passes over the data; None: 1, or by data size when training on chunk pairs
+            (:func:`embedlab.train.plan.epochs_by_size`).
+        batch_size, learning_rate, warmup_ratio, weight_decay, seed, max_seq_length: the usual.
         max_steps: stop after this many optimizer steps (0: run all epochs).
         eval_steps: evaluate every N steps (0: once per epoch).
         save_steps: checkpoint every N steps (0: same as ``eval_steps``).
@@ -69,6 +71,8 @@ class Recipe:
         keep_best: ship the best checkpoint (never worse than the base model) rather than the last one.
         group_by_length: batch texts of similar length together (less padding, faster).
         chunk_eval: score long passages by their best chunk at evaluation time instead of truncating them.
+        chunk_pairs: when IR passages exceed the model's sequence length, train on (query, chunk) pairs cut by the
+            index's chunker (see :func:`embedlab.train.plan.chunk_pairs_choice`); False trains on whole passages.
         precision: ``auto`` is fp32 on CPU and bf16/fp16 on a GPU that supports it.
         save_total_limit: checkpoints kept on disk (the best one is always kept).
     """
@@ -90,7 +94,7 @@ class Recipe:
     pooling: Pooling = "mean"
     architecture: Architecture = "shared"
     dual: dict[str, Any] = field(default_factory=dict)
-    epochs: float = 1.0
+    epochs: float | None = None
     batch_size: int | None = None
     learning_rate: float | None = None
     warmup_ratio: float | None = None
@@ -104,6 +108,7 @@ class Recipe:
     keep_best: bool = True
     group_by_length: bool = True
     chunk_eval: bool = False
+    chunk_pairs: bool = True
     precision: Precision = "auto"
     save_total_limit: int = 2
 
@@ -124,7 +129,7 @@ class Recipe:
                 raise ParameterError(name, f"{value!r} is not one of {', '.join(get_args(lit))}")
         if not 0 <= self.eval_split < 1:
             raise ParameterError("eval_split", f"must be in [0, 1), got {self.eval_split}")
-        if self.epochs <= 0 or not math.isfinite(self.epochs):
+        if self.epochs is not None and (self.epochs <= 0 or not math.isfinite(self.epochs)):
             raise ParameterError("epochs", f"must be positive, got {self.epochs}")
         for name in ("batch_size", "max_seq_length", "mini_batch_size"):
             value = getattr(self, name)

@@ -125,6 +125,7 @@ def chunk_pairs(
     size: int = 5,
     overlap: int = 1,
     tokenizer: Any | None = None,
+    max_tokens: int | None = None,
     choose: Choose = "fused",
     alpha: float = 0.5,
     max_per_document: int | None = None,
@@ -138,7 +139,8 @@ def chunk_pairs(
         chunk: the index's chunking (``sentences``, ``tokens`` or ``none``).
         size: sentences or tokens per chunk, as the index uses them.
         overlap: sentences or tokens shared by consecutive chunks.
-        tokenizer: for ``chunk="tokens"``: the model's tokenizer (default: the encoder's).
+        tokenizer: for ``chunk="tokens"`` and ``"auto"``: the model's tokenizer (default: the encoder's).
+        max_tokens: for ``chunk="auto"``: the model's sequence length (longer documents are chunked).
         choose: ``dense``, ``bm25`` or ``fused`` (weighted fusion of both, as the index's hybrid search).
         alpha: weight of the dense score in ``fused``.
         max_per_document: keep at most this many pairs per document (the best-scoring ones); 1 removes every
@@ -160,11 +162,10 @@ def chunk_pairs(
     wanted = sorted({d for rel in ir.relevant.values() for d, g in rel.items() if g > 0 and d in ir.corpus})
     if not wanted:
         raise InputError("no (query, relevant document) pairs to chunk")
-    if tokenizer is None and chunk == "tokens":
+    if tokenizer is None and chunk in ("tokens", "auto"):
         tokenizer = getattr(encoder, "tokenizer", None)
-    chunks = chunk_documents(
-        [Document(d, ir.corpus[d]) for d in wanted], by=chunk, size=size, overlap=overlap, tokenizer=tokenizer
-    )
+    docs = [Document(d, ir.corpus[d]) for d in wanted]
+    chunks = chunk_documents(docs, by=chunk, size=size, overlap=overlap, tokenizer=tokenizer, max_tokens=max_tokens)
     by_doc: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(chunks):
         by_doc[c.doc_id].append(i)

@@ -92,6 +92,7 @@ def run_metrics(p: TrainingPlan, o: RunOutcome) -> dict[str, Any]:
         "eval_rows": len(p.eval) if p.eval is not None else 0,
         "global_step": o.global_step,
         "best_checkpoint": o.best_checkpoint,
+        "chunk_pairs": p.chunk_pairs.to_dict(),
     }
 
 
