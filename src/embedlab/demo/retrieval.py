@@ -119,8 +119,8 @@ def _show_searches(ctx: DemoContext, index: Any) -> None:
     columns = {
         "BM25": {"mode": "bm25"},
         "dense": {"mode": "dense"},
-        "hybrid (the index's settings)": {},
-        f"hybrid, {long_articles}": {"filters": [long_articles]},
+        "the index's settings": {},
+        f"the same, {long_articles}": {"filters": [long_articles]},
     }
     queries = QUERIES[:2] if ctx.quick else QUERIES
     for query in queries:
