@@ -92,9 +92,13 @@ def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
     dev, test = part(dev_ids, "dev"), part(test_ids, "held-out")
     result = tune(index, dev, folds=3 if ctx.quick else 5)
     ctx.console.print(f"tune on {len(dev.queries)} dev queries: {result.reason}")
-    rows = {"BM25": {"mode": "bm25"}, "dense": {"mode": "dense"}, "defaults": {"settings": _defaults()}}
+    defaults = _defaults()
+    label = f"defaults ({defaults.mode}" + (
+        f", {defaults.fusion} {defaults.alpha:g})" if defaults.mode == "hybrid" else ")"
+    )
+    rows = {"BM25": {"mode": "bm25"}, "dense": {"mode": "dense"}, label: {"settings": defaults}}
     if result.adopted:
-        rows["tuned"] = {}  # the index's saved settings
+        rows[f"tuned ({', '.join(f'{k} {v}' for k, v in result.chosen.items())})"] = {}  # the index's saved settings
     res = evaluate_settings(index, test, rows)
     table = Table(title=f"{len(test.queries)} held-out queries (a sentence finds its article)")
     for col in ("pipeline", "NDCG@10", "MRR@10", "recall@10", "ms/query"):
