@@ -80,6 +80,7 @@ def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
     from embedlab.data import IRDataset
     from embedlab.evaluate.pipeline import evaluate_settings
     from embedlab.evaluate.tune import pseudo_query_set, tune
+    from embedlab.index.settings import SearchSettings
 
     queries = pseudo_query_set(index, 24 if ctx.quick else 200, seed=0)
     ids = list(queries.queries)
@@ -92,7 +93,7 @@ def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
     dev, test = part(dev_ids, "dev"), part(test_ids, "held-out")
     result = tune(index, dev, folds=3 if ctx.quick else 5)
     ctx.console.print(f"tune on {len(dev.queries)} dev queries: {result.reason}")
-    defaults = _defaults()
+    defaults = SearchSettings()
     label = f"defaults ({defaults.mode}" + (
         f", {defaults.fusion} {defaults.alpha:g})" if defaults.mode == "hybrid" else ")"
     )
@@ -107,12 +108,6 @@ def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
         m = res.scores[name][test.name]
         table.add_row(name, *(f"{m[k]:.3f}" for k in ("ndcg@10", "mrr@10", "recall@10")), f"{m['ms_per_query']:.1f}")
     ctx.console.print(table)
-
-
-def _defaults() -> Any:
-    from embedlab.index.settings import SearchSettings
-
-    return SearchSettings()
 
 
 def _show_searches(ctx: DemoContext, index: Any) -> None:

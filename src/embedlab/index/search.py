@@ -136,11 +136,6 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, *, lambda_: flo
     return picked
 
 
-def validate(mode: str, fusion: str, k: int, mmr_lambda: float | None, rerank_top: int) -> None:
-    """Check search options (:meth:`SearchSettings.validate`), raising :class:`ParameterError` naming the bad one."""
-    SearchSettings(k=k, mode=mode, fusion=fusion, mmr=mmr_lambda, rerank_top=rerank_top).validate()  # type: ignore[arg-type]
-
-
 def run_search(
     store: Store,
     query: str,
@@ -166,15 +161,12 @@ def run_search(
     Example:
         >>> run_search(store, "capital of France", vec, SearchSettings(k=5, mode="hybrid"))  # doctest: +SKIP
     """
-    s = settings if settings is not None else SearchSettings()
+    s = (settings if settings is not None else SearchSettings()).validate()  # candidates >= 1 included
     k, mode, fusion, exact, mmr_lambda, rerank_top = s.k, s.mode, s.fusion, s.exact, s.mmr, s.rerank_top
-    validate(mode, fusion, k, mmr_lambda, rerank_top)
     depth = max(k, rerank_top if reranker is not None else 0, 3 * k if mmr_lambda is not None else 0)
     if mode == "hybrid":
         depth = max(depth, 50)
     if s.candidates is not None:
-        if s.candidates < 1:
-            raise ParameterError("candidates", f"must be at least 1, got {s.candidates}")
         depth = max(s.candidates, k)
     stage: dict[str, dict[str, float]] = {}
     ranked = store.native_search(
