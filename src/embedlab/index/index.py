@@ -581,8 +581,8 @@ def _sequence_limit(enc: Encoder) -> int | None:
 def _warn_truncation(enc: Encoder, chunks: list[Chunk], s: BuildSettings) -> int:
     """Warn when texts are longer than the model reads (it embeds their first tokens only). Returns how many."""
     tokenizer = getattr(enc, "tokenizer", None)
-    limit = getattr(getattr(enc, "model", None), "max_seq_length", None)
-    if tokenizer is None or not limit or not chunks:
+    limit = _sequence_limit(enc)
+    if tokenizer is None or not callable(tokenizer) or not limit or not chunks:
         return 0
     lengths = tokenizer([c.text for c in chunks], add_special_tokens=True, truncation=False)["input_ids"]
     n = sum(len(ids) > limit for ids in lengths)
