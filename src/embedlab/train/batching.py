@@ -23,6 +23,8 @@ from typing import Any
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
+from embedlab.train.disjoint_batches import disjoint_batches
+
 _NOT_TEXT = {"label", "score", "dataset_name"}
 
 
@@ -94,21 +96,7 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         """Cut a length-sorted chunk into batches; a row whose text is already in the batch waits for the next."""
         if not self.no_duplicates:
             return [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        out: list[list[int]] = []
-        pending = chunk
-        while pending:
-            batch: list[int] = []
-            seen: set[str] = set()
-            rest: list[int] = []
-            for i in pending:
-                if len(batch) < self.batch_size and seen.isdisjoint(self.rows[i]):
-                    batch.append(i)
-                    seen.update(self.rows[i])
-                else:
-                    rest.append(i)
-            out.append(batch)
-            pending = rest
-        return out
+        return disjoint_batches(chunk, self.batch_size, self.rows.__getitem__)
 
     def __iter__(self) -> Iterator[list[int]]:
         yield from self._batches(self.epoch)

@@ -44,6 +44,7 @@ import numpy as np
 
 from embedlab.data.documents import ChunkBy, Document, chunk_documents
 from embedlab.errors import InputError, ParameterError
+from embedlab.train.disjoint_batches import disjoint_batches
 
 if TYPE_CHECKING:
     from embedlab.data import IRDataset
@@ -217,21 +218,7 @@ def doc_disjoint_batches(group_keys: Sequence[str], batch_size: int, *, seed: in
         raise ParameterError("batch_size", f"must be at least 1, got {batch_size}")
     order = list(range(len(group_keys)))
     random.Random(seed).shuffle(order)
-    batches: list[list[int]] = []
-    pending = order
-    while pending:
-        batch: list[int] = []
-        seen: set[str] = set()
-        rest: list[int] = []
-        for i in pending:
-            if len(batch) < batch_size and group_keys[i] not in seen:
-                batch.append(i)
-                seen.add(group_keys[i])
-            else:
-                rest.append(i)
-        batches.append(batch)
-        pending = rest
-    return batches
+    return disjoint_batches(order, batch_size, lambda i: (group_keys[i],))
 
 
 def to_training_data(pairs: Sequence[ChunkPair], source: str) -> TrainingData:
