@@ -51,6 +51,7 @@ from embedlab.data.documents import Chunk
 from embedlab.errors import ParameterError
 from embedlab.index.filters import Condition, Kind, field_kinds, filter_mask
 from embedlab.index.manifest import IndexCorruptedError, Manifest, file_entry, verify_files, write_manifest
+from embedlab.index.store import FirstStage
 from embedlab.utils.atomic import atomic_path
 from embedlab.utils.optional import require
 
@@ -252,7 +253,7 @@ class LocalStore:
             self._kinds = field_kinds(self.metadata)
         return self._kinds
 
-    def native_search(self, query: str, query_vector: np.ndarray | None, **kwargs: Any) -> None:
+    def native_search(self, request: FirstStage, stage: dict[str, dict[str, float]]) -> None:
         """Nothing native: fusion and MMR run client-side (:func:`embedlab.index.search.run_search`)."""
         return None
 

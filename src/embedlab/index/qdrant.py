@@ -41,6 +41,7 @@ from embedlab.errors import InputError, ParameterError
 from embedlab.index.filters import Condition, Kind, kind_of, merge_kinds, native_in_qdrant, to_qdrant
 from embedlab.index.local import tokenize
 from embedlab.index.manifest import IndexCorruptedError, Manifest, write_manifest
+from embedlab.index.store import FirstStage, Ranked
 from embedlab.utils.optional import require
 
 _NAMESPACE = uuid.UUID("6f1c2a8e-5d7b-4c1e-9a3f-0b2d4e6f8a10")
@@ -349,53 +350,41 @@ class QdrantStore:
         )
         return [(i, s) for i, s in self._hits(response) if s > 0]
 
-    def native_search(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        *,
-        k: int,
-        depth: int,
-        mode: str,
-        fusion: str,
-        exact: bool,
-        conditions: Sequence[Condition],
-        mmr_lambda: float | None,
-        stage: dict[str, dict[str, float]],
-    ) -> list[tuple[str, float]] | None:
+    def native_search(self, request: FirstStage, stage: dict[str, dict[str, float]]) -> Ranked | None:
         """Hybrid RRF and dense MMR as single Qdrant queries; None for what Qdrant does not do (done client-side)."""
         from qdrant_client import models
 
-        flt, possible = self._filter(conditions)
+        r = request
+        flt, possible = self._filter(r.conditions)
         if not possible:
             return []
-        if mode == "hybrid" and fusion == "rrf" and mmr_lambda is None:
-            dense_q = np.asarray(query_vector, dtype=np.float32).tolist()
+        if r.mode == "hybrid" and r.fusion == "rrf" and r.mmr_lambda is None:
+            dense_q = np.asarray(r.query_vector, dtype=np.float32).tolist()
             prefetch = [
-                models.Prefetch(query=dense_q, using="dense", limit=depth, filter=flt, params=self._params(exact))
+                models.Prefetch(query=dense_q, using="dense", limit=r.depth, filter=flt, params=self._params(r.exact))
             ]
-            sparse = self._sparse_query(query)
+            sparse = self._sparse_query(r.query)
             if sparse.indices:
-                prefetch.append(models.Prefetch(query=sparse, using="bm25", limit=depth, filter=flt))
+                prefetch.append(models.Prefetch(query=sparse, using="bm25", limit=r.depth, filter=flt))
             response = self.client.query_points(
                 self.collection,
                 prefetch=prefetch,
                 query=models.RrfQuery(rrf=models.Rrf(k=60)),
-                limit=depth,
+                limit=r.depth,
                 with_payload=["id"],
             )
             ranked = self._hits(response)
             stage["hybrid"] = dict(ranked)
             return ranked
-        if mode == "dense" and mmr_lambda is not None:
+        if r.mode == "dense" and r.mmr_lambda is not None:
             response = self.client.query_points(
                 self.collection,
                 query=models.NearestQuery(
-                    nearest=np.asarray(query_vector, dtype=np.float32).tolist(),
-                    mmr=models.Mmr(diversity=1.0 - mmr_lambda, candidates_limit=max(depth, k)),
+                    nearest=np.asarray(r.query_vector, dtype=np.float32).tolist(),
+                    mmr=models.Mmr(diversity=1.0 - r.mmr_lambda, candidates_limit=max(r.depth, r.k)),
                 ),
                 using="dense",
-                limit=k,
+                limit=r.k,
                 query_filter=flt,
                 with_payload=["id"],
             )

@@ -30,7 +30,7 @@ import numpy as np
 
 from embedlab.errors import ParameterError
 from embedlab.index.settings import FUSIONS, MODES, Fusion, Mode, SearchSettings  # noqa: F401 - re-exported
-from embedlab.index.store import Store
+from embedlab.index.store import FirstStage, Store
 
 
 @dataclass
@@ -162,66 +162,95 @@ def run_search(
         >>> run_search(store, "capital of France", vec, SearchSettings(k=5, mode="hybrid"))  # doctest: +SKIP
     """
     s = (settings if settings is not None else SearchSettings()).validate()  # candidates >= 1 included
-    k, mode, fusion, exact, mmr_lambda, rerank_top = s.k, s.mode, s.fusion, s.exact, s.mmr, s.rerank_top
-    depth = max(k, rerank_top if reranker is not None else 0, 3 * k if mmr_lambda is not None else 0)
-    if mode == "hybrid":
-        depth = max(depth, 50)
-    if s.candidates is not None:
-        depth = max(s.candidates, k)
+    request = _first_stage(s, query, query_vector, conditions, reranked=reranker is not None)
     stage: dict[str, dict[str, float]] = {}
-    ranked = store.native_search(
-        query,
-        query_vector,
-        k=k,
-        depth=depth,
-        mode=mode,
-        fusion=fusion,
-        exact=exact,
-        conditions=conditions,
-        mmr_lambda=mmr_lambda if reranker is None else None,
-        stage=stage,
-    )
-    mmr_done = ranked is not None and mmr_lambda is not None and reranker is None
+    ranked = store.native_search(request, stage)
+    mmr_done = ranked is not None and request.mmr_lambda is not None
     if ranked is None:
-        dense = store.dense(query_vector, depth, conditions, exact=exact) if mode in ("dense", "hybrid") else []
-        lexical = store.lexical(query, depth, conditions) if mode in ("bm25", "hybrid") else []
-        stage["dense"], stage["bm25"] = dict(dense), dict(lexical)
-        if mode == "dense":
-            ranked = list(dense)
-        elif mode == "bm25":
-            ranked = list(lexical)
-        else:
-            ranked = rrf([dense, lexical], k=s.rrf_k) if fusion == "rrf" else weighted(dense, lexical, alpha=s.alpha)
-            stage["hybrid"] = dict(ranked)
-    last = {"dense": "dense", "bm25": "bm25", "hybrid": "hybrid"}[mode]
-
+        ranked = _client_first_stage(store, request, s, stage)
+    last = s.mode  # the stage whose scores MMR reads as relevance
     if reranker is not None and ranked:
-        head, tail = ranked[:rerank_top], ranked[rerank_top:]
-        chunks = store.get([d for d, _ in head])
-        scores = reranker([c.text for c in chunks])
-        stage["rerank"] = {d: float(s) for (d, _), s in zip(head, scores, strict=False)}
-        head = sorted(head, key=lambda ds: -stage["rerank"][ds[0]])
-        # Candidates past the reranked head keep their first-stage order, below every reranked one.
-        ranked = [(d, stage["rerank"][d]) for d, _ in head] + list(tail)
+        ranked = _rerank(store, ranked, reranker, s.rerank_top, stage)
         last = "rerank"
-
-    if mmr_lambda is not None and not mmr_done and ranked:
-        pool = ranked[: max(depth, k)]
-        ids = [d for d, _ in pool]
-        vectors = store.get_vectors(ids)
-        if last == "dense":
-            relevance = [s for _, s in pool]  # cosine similarity: the classic MMR formulation
-        else:
-            norm = minmax([(d, stage[last][d]) if d in stage.get(last, {}) else (d, s) for d, s in pool])
-            relevance = [norm[d] for d in ids]
-        picked = mmr(relevance, vectors, k, lambda_=mmr_lambda)
-        stage["mmr"] = {ids[i]: s for i, s in picked}
-        ranked = [(ids[i], s) for i, s in picked]
-
-    ranked = ranked[:k]
+    if s.mmr is not None and not mmr_done and ranked:
+        ranked = _diversify(store, ranked[: max(request.depth, s.k)], s.k, s.mmr, stage, last)
+    ranked = ranked[: s.k]
     chunks = store.get([d for d, _ in ranked])
     hits = []
     for (d, score), c in zip(ranked, chunks, strict=False):
         scores = {name: values[d] for name, values in stage.items() if d in values}
         hits.append(Hit(c.id, c.doc_id, c.text, float(score), scores, dict(c.metadata), c.start, c.end))
     return hits
+
+
+def _first_stage(
+    s: SearchSettings, query: str, query_vector: np.ndarray | None, conditions: Sequence[Any], *, reranked: bool
+) -> FirstStage:
+    """The first stage a search asks of its store: how deep each list goes (enough for k, the reranker's top N and
+    MMR's pool, and at least 50 for hybrid fusion, unless ``candidates`` says), and MMR's lambda when no reranker
+    comes between them."""
+    depth = max(s.k, s.rerank_top if reranked else 0, 3 * s.k if s.mmr is not None else 0)
+    if s.mode == "hybrid":
+        depth = max(depth, 50)
+    if s.candidates is not None:
+        depth = max(s.candidates, s.k)
+    return FirstStage(
+        query,
+        query_vector,
+        k=s.k,
+        depth=depth,
+        mode=s.mode,
+        fusion=s.fusion,
+        exact=s.exact,
+        conditions=conditions,
+        mmr_lambda=s.mmr if not reranked else None,
+    )
+
+
+def _client_first_stage(
+    store: Store, r: FirstStage, s: SearchSettings, stage: dict[str, dict[str, float]]
+) -> list[tuple[str, float]]:
+    """Dense and BM25 lists from the store, fused here for hybrid (what the store did not do natively)."""
+    dense = store.dense(r.query_vector, r.depth, r.conditions, exact=r.exact) if r.mode in ("dense", "hybrid") else []
+    lexical = store.lexical(r.query, r.depth, r.conditions) if r.mode in ("bm25", "hybrid") else []
+    stage["dense"], stage["bm25"] = dict(dense), dict(lexical)
+    if r.mode == "dense":
+        return list(dense)
+    if r.mode == "bm25":
+        return list(lexical)
+    ranked = rrf([dense, lexical], k=s.rrf_k) if r.fusion == "rrf" else weighted(dense, lexical, alpha=s.alpha)
+    stage["hybrid"] = dict(ranked)
+    return ranked
+
+
+def _rerank(
+    store: Store, ranked: list[tuple[str, float]], reranker: Any, top: int, stage: dict[str, dict[str, float]]
+) -> list[tuple[str, float]]:
+    """The top ``top`` candidates rescored by the cross-encoder; the rest keep their first-stage order below them."""
+    head, tail = ranked[:top], ranked[top:]
+    chunks = store.get([d for d, _ in head])
+    scores = reranker([c.text for c in chunks])
+    stage["rerank"] = {d: float(s) for (d, _), s in zip(head, scores, strict=False)}
+    head = sorted(head, key=lambda ds: -stage["rerank"][ds[0]])
+    return [(d, stage["rerank"][d]) for d, _ in head] + list(tail)
+
+
+def _diversify(
+    store: Store,
+    pool: list[tuple[str, float]],
+    k: int,
+    lambda_: float,
+    stage: dict[str, dict[str, float]],
+    last: str,
+) -> list[tuple[str, float]]:
+    """MMR over ``pool``: relevance is the last stage's score (min-max normalised unless it is the dense cosine)."""
+    ids = [d for d, _ in pool]
+    vectors = store.get_vectors(ids)
+    if last == "dense":
+        relevance = [s for _, s in pool]  # cosine similarity: the classic MMR formulation
+    else:
+        norm = minmax([(d, stage[last][d]) if d in stage.get(last, {}) else (d, s) for d, s in pool])
+        relevance = [norm[d] for d in ids]
+    picked = mmr(relevance, vectors, k, lambda_=lambda_)
+    stage["mmr"] = {ids[i]: s for i, s in picked}
+    return [(ids[i], s) for i, s in picked]

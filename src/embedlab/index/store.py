@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,6 +31,31 @@ from embedlab.index.manifest import Manifest
 from embedlab.index.settings import STORES
 
 Ranked = list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """The first stage of a search, as :func:`embedlab.index.search.run_search` asks a store to do it natively.
+
+    Attributes:
+        query: the query text.
+        query_vector: its embedding (None for ``bm25``).
+        k: results wanted in the end.
+        depth: how deep each first-stage list goes.
+        mode, fusion, exact: of :class:`~embedlab.index.settings.SearchSettings`.
+        conditions: typed metadata filters.
+        mmr_lambda: MMR's lambda when MMR follows the first stage directly (None: no MMR, or a reranker between).
+    """
+
+    query: str
+    query_vector: np.ndarray | None
+    k: int
+    depth: int
+    mode: str
+    fusion: str
+    exact: bool
+    conditions: Sequence[Condition]
+    mmr_lambda: float | None
 
 
 @runtime_checkable
@@ -102,21 +128,11 @@ class Store(Protocol):
         """Top-k chunk ids by BM25 among the rows passing ``conditions`` (score > 0 only)."""
         ...
 
-    def native_search(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        *,
-        k: int,
-        depth: int,
-        mode: str,
-        fusion: str,
-        exact: bool,
-        conditions: Sequence[Condition],
-        mmr_lambda: float | None,
-        stage: dict[str, dict[str, float]],
-    ) -> Ranked | None:
-        """A whole first stage done by the store itself (hybrid fusion, MMR), or None to let the client do it."""
+    def native_search(self, request: FirstStage, stage: dict[str, dict[str, float]]) -> Ranked | None:
+        """A whole first stage done by the store itself (hybrid fusion, MMR), or None to let the client do it.
+
+        A store that does a stage records its scores in ``stage`` (``stage["hybrid"]``, ``stage["mmr"]``).
+        """
         ...
 
     def info(self) -> dict[str, Any]:
