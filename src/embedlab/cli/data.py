@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from embedlab.cli.options import choices
+from embedlab.cli.options import choices, option_values
 from embedlab.data import mine_negatives, pairs_from_corpus
 from embedlab.data import split as data_split
 
@@ -39,6 +39,7 @@ SplitBy = choices("SplitBy", data_split.SplitBy)
 
 @data_app.command("mine-negatives")
 def mine_negatives_command(
+    ctx: typer.Context,
     pairs: str = typer.Argument(..., help="(anchor, positive) pairs: JSONL/CSV/Parquet, or an IR JSON file."),
     output: Path = typer.Option(..., "--output", "-o", help="Output file (.jsonl, .csv or .parquet)."),
     corpus: str | None = typer.Option(None, "--corpus", help="Candidate passages (text file/column) [the positives]."),
@@ -52,9 +53,11 @@ def mine_negatives_command(
     relative_margin: float | None = typer.Option(None, "--relative-margin", help="Negative <= positive * (1 - m)."),
     max_score: float | None = typer.Option(None, "--max-score", help="Never take a candidate scoring above this."),
     cross_encoder: str | None = typer.Option(None, "--cross-encoder", help="Rescore candidates with this model."),
-    window: float = typer.Option(0.1, "--semi-hard-window", help="Cosine band below the positive for semi-hard."),
+    semi_hard_window: float = typer.Option(
+        0.1, "--semi-hard-window", help="Cosine band below the positive for semi-hard."
+    ),
     sampling: Sampling = typer.Option(Sampling.top, "--sampling", help="top, or random among those that pass."),
-    fmt: TupleFormat = typer.Option(TupleFormat.triplet, "--format", help="triplet or n-tuple."),
+    output_format: TupleFormat = typer.Option(TupleFormat.triplet, "--format", help="triplet or n-tuple."),
     columns: str | None = typer.Option(None, "--columns", help="Map file columns to roles: question=anchor,..."),
     encoding: str | None = typer.Option(None, "--encoding", help=ENCODING_HELP),
     seed: int = typer.Option(42, "--seed"),
@@ -78,24 +81,8 @@ def mine_negatives_command(
         texts = list(data.ir.corpus.values())
     err_console.print(f"mining {kind.value} negatives for {len(data)} pairs with {model}...")
     source = _pairs_with_ids(data, pairs, encoding)
-    out = mine_negatives(
-        source,
-        corpus=texts,
-        model=model,
-        backend=backend,
-        kind=kind.value,  # type: ignore[arg-type]
-        num_negatives=num_negatives,
-        range_min=range_min,
-        range_max=range_max,
-        absolute_margin=absolute_margin,
-        relative_margin=relative_margin,
-        max_score=max_score,
-        cross_encoder=cross_encoder,
-        semi_hard_window=window,
-        sampling=sampling.value,  # type: ignore[arg-type]
-        output_format=fmt.value,  # type: ignore[arg-type]
-        seed=seed,
-    )
+    options = option_values(ctx.params, skip=("pairs", "output", "corpus", "columns", "encoding"))
+    out = mine_negatives(source, corpus=texts, **options)
     write_rows(out, str(output))
     missing = rows_without_negatives(source, out)
     console.print(
@@ -127,6 +114,7 @@ def _pairs_with_ids(data: TrainingData, pairs: str, encoding: str | None) -> Dat
 
 @data_app.command("pairs-from-corpus")
 def pairs_from_corpus_command(
+    ctx: typer.Context,
     corpus: Path = typer.Argument(..., help="Documents: Wikipedia .xml.bz2, .txt (blank-line separated), JSONL/CSV."),
     output: Path = typer.Option(..., "--output", "-o", help="Output pairs file (.jsonl, .csv, .parquet)."),
     method: PairMethod = typer.Option(PairMethod.ict, "--method", help="ict (inverse cloze) or crop (cropping)."),
@@ -148,20 +136,7 @@ def pairs_from_corpus_command(
     from embedlab.utils.console import console
 
     _check_output_file(output, inputs=[corpus])
-    pairs = pairs_from_corpus(
-        corpus,
-        method=method.value,  # type: ignore[arg-type]
-        chunk_by=chunk_by.value,  # type: ignore[arg-type]
-        size=size,
-        overlap=overlap,
-        queries_per_passage=queries_per_passage,
-        keep_sentence=keep_sentence,
-        max_docs=max_docs,
-        seed=seed,
-        text_column=text_column,
-        id_column=id_column,
-        encoding=encoding,
-    )
+    pairs = pairs_from_corpus(corpus, **option_values(ctx.params, skip=("corpus", "output")))
     write_records(pairs, output)
     n_passages = len({p["passage_id"] for p in pairs})
     n_docs = len({p["doc_id"] for p in pairs})

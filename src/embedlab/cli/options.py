@@ -1,4 +1,5 @@
-"""Pieces shared by the CLI's commands: choice types built from the library's own lists of values.
+"""Pieces shared by the CLI's commands: choice types built from the library's own lists of values, and the
+passing of a command's options on to the library under the library's parameter names.
 
 Example:
     >>> Mode = choices("Mode", ("dense", "bm25", "hybrid"))
@@ -8,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, get_args
 
@@ -26,3 +27,29 @@ def choices(name: str, values: Any) -> type[Enum]:
     """
     allowed: Iterable[str] = get_args(values) or values
     return Enum(name, {v.replace("-", "_"): v for v in allowed}, type=str)  # type: ignore[return-value]
+
+
+def option_values(
+    params: Mapping[str, Any], *, skip: Iterable[str] = (), renamed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A command's option values as keyword arguments of the library function or dataclass it calls.
+
+    Commands name their parameters as the library does, so the values pass on by name instead of one ``name=name``
+    line each; choices become their plain string values.
+
+    Args:
+        params: the command's values by Python parameter name (``ctx.params``).
+        skip: parameters the command uses itself (not passed on).
+        renamed: parameter -> the library's name, where they differ (``{"lr": "learning_rate"}``).
+
+    Example:
+        >>> option_values({"lr": 0.1, "quiet": True}, skip=["quiet"], renamed={"lr": "learning_rate"})
+        {'learning_rate': 0.1}
+    """
+    renamed = renamed or {}
+    left_out = set(skip)
+    return {
+        renamed.get(name, name): str(value.value) if isinstance(value, Enum) else value
+        for name, value in params.items()
+        if name not in left_out
+    }

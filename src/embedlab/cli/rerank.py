@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from embedlab.cli.options import choices
+from embedlab.cli.options import choices, option_values
 from embedlab.cli.train import flags_named
 from embedlab.rerank.recipe import Head, RerankLoss, RerankRecipe
 
@@ -25,13 +25,16 @@ FLAGS = {"learning_rate": "--lr", "num_negatives": "--negatives", "data": "argum
 
 @rerank_app.command("train")
 def train(
+    ctx: typer.Context,
     data: Path | None = typer.Argument(None, help="IR data: JSON {queries, corpus, relevant_docs}, BEIR folder."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write the run to."),
     recipe: Path | None = typer.Option(None, "--recipe", help="TOML reranker recipe; flags override its keys."),
     model: str | None = typer.Option(None, "--model", help=f"Starting weights [{D.model}]."),
     bi_encoder: str | None = typer.Option(None, "--bi-encoder", help=f"First-stage model [{D.bi_encoder}]."),
     loss: LossChoice | None = typer.Option(None, "--loss", help=f"Training loss [{D.loss}]."),
-    negatives: int | None = typer.Option(None, "--negatives", help=f"Mined negatives per pair [{D.num_negatives}]."),
+    num_negatives: int | None = typer.Option(
+        None, "--negatives", help=f"Mined negatives per pair [{D.num_negatives}]."
+    ),
     epochs: float | None = typer.Option(None, "--epochs", help=f"Training epochs [{D.epochs:g}]."),
     batch_size: int | None = typer.Option(None, "--batch-size", help=f"Pairs or lists per step [{D.batch_size}]."),
     learning_rate: float | None = typer.Option(None, "--lr", help=f"Peak learning rate [{D.learning_rate:g}]."),
@@ -67,26 +70,8 @@ def train(
     from embedlab.utils.console import console, err_console
 
     with flags_named(FLAGS):
-        base = load_rerank_recipe(
-            recipe,
-            model=model,
-            bi_encoder=bi_encoder,
-            loss=None if loss is None else loss.value,
-            num_negatives=negatives,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            max_length=max_length,
-            eval_fraction=eval_fraction,
-            eval_top_k=eval_top_k,
-            max_pairs=max_pairs,
-            eval_steps=eval_steps,
-            head=None if head is None else head.value,
-            corpus_queries=corpus_queries,
-            keep_sentence=keep_sentence,
-            seed=seed,
-            keep_best=keep_best,
-        ).validate()
+        overrides = option_values(ctx.params, skip=("data", "output", "recipe"))
+        base = load_rerank_recipe(recipe, **overrides).validate()
         source = data if data is not None else base.data
         if source is None:
             raise OptionError("argument DATA", "no training data given (DATA or the recipe's `data` key)")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from embedlab.cli.options import option_values
 from embedlab.serve.settings import API_KEY_ENV, ServiceSettings
 
 _D = ServiceSettings()  # the defaults shown in --help are the service's own
@@ -16,6 +17,7 @@ def _names(value: str | None) -> tuple[str, ...] | None:
 
 
 def serve(
+    ctx: typer.Context,
     index: Path | None = typer.Argument(None, metavar="INDEX", help="Index folder to search (optional with --model)."),
     host: str = typer.Option(_D.host, "--host", help="Interface (127.0.0.1: this machine; 0.0.0.0: all)."),
     port: int = typer.Option(_D.port, "--port", "-p", help="TCP port."),
@@ -41,7 +43,7 @@ def serve(
     cors_origins: str | None = typer.Option(
         None, "--cors-origins", help="Comma-separated browser origins allowed to call the service (default: none)."
     ),
-    max_body: int = typer.Option(
+    max_body_bytes: int = typer.Option(
         _D.max_body_bytes, "--max-body-bytes", "--max-body", help="Largest request body in bytes (413 above)."
     ),
     max_inputs: int = typer.Option(_D.max_inputs, "--max-inputs", help="Most texts per request."),
@@ -66,20 +68,9 @@ def serve(
     if index is None and model is None:
         raise OptionError("INDEX", "give an index folder, or --model to serve embeddings only")
     settings = ServiceSettings(
-        host=host,
-        port=port,
-        backend=backend,
-        api_key=api_key,
+        **option_values(ctx.params, skip=("index", "model", "reranker", "allowed_hosts", "cors_origins")),
         allowed_hosts=_names(allowed_hosts),
         cors_origins=_names(cors_origins) or (),
-        max_body_bytes=max_body,
-        max_inputs=max_inputs,
-        max_total_chars=max_total_chars,
-        max_rerank_top=max_rerank_top,
-        max_filters=max_filters,
-        max_batch=max_batch,
-        max_wait_ms=max_wait_ms,
-        log_level=log_level,
     ).validate()  # before any model is loaded
     run(index, model=model, reranker=reranker, settings=settings)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from embedlab.cli.options import choices
+from embedlab.cli.options import choices, option_values
 from embedlab.errors import OptionError, ParameterError
 from embedlab.train.recipe import Architecture, DataFormat, LossName, Pooling, Precision, Recipe, SplitBy
 
@@ -20,6 +20,8 @@ LossChoice = choices("LossChoice", LossName)
 PoolingChoice = choices("PoolingChoice", Pooling)
 ArchitectureChoice = choices("ArchitectureChoice", Architecture)
 PrecisionChoice = choices("PrecisionChoice", Precision)
+RECIPE_KEYS = {"fmt": "format", "lr": "learning_rate"}  # parameter -> the recipe's key, where they differ
+DUAL_KEYS = ("query_model", "document_model", "from_scratch", "temperature")  # keys of the recipe's [dual] table
 
 
 @contextlib.contextmanager
@@ -52,6 +54,7 @@ def _dims(spec: str | None) -> list[int] | None:
 
 
 def train_command(
+    ctx: typer.Context,
     recipe: Path | None = typer.Argument(None, help="TOML recipe; flags given here override its keys."),
     train: str | None = typer.Option(None, "--train", "-t", help="Training data: file, folder, or hf:NAME."),
     eval: str | None = typer.Option(None, "--eval", help="Held-out evaluation data [carved from --train]."),
@@ -119,50 +122,12 @@ def train_command(
 
     base = load_recipe(recipe) if recipe is not None else None
     dual = dict(base.dual) if base is not None else {}
-    for key, value in {
-        "query_model": query_model,
-        "document_model": document_model,
-        "from_scratch": from_scratch,
-        "temperature": temperature,
-    }.items():
-        if value is not None:
-            dual[key] = value
-    effective = load_recipe(
-        recipe,
-        train=train,
-        eval=eval,
-        eval_split=eval_split,
-        split_by=_value(split_by),
-        data_split=data_split,
-        output=output,
-        model=model,
-        format=_value(fmt),
-        columns=parse_columns(columns) if columns else None,
-        loss=_value(loss),
-        nli_as_triplets=nli_as_triplets,
-        guide_model=guide_model,
-        matryoshka_dims=_dims(matryoshka_dims),
-        mini_batch_size=mini_batch_size,
-        pooling=_value(pooling),
-        architecture=_value(architecture),
-        dual=dual or None,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=lr,
-        warmup_ratio=warmup_ratio,
-        weight_decay=weight_decay,
-        seed=seed,
-        max_seq_length=max_seq_length,
-        max_steps=max_steps,
-        eval_steps=eval_steps,
-        save_steps=save_steps,
-        metric=metric,
-        keep_best=keep_best,
-        group_by_length=group_by_length,
-        chunk_eval=chunk_eval,
-        chunk_pairs=chunk_pairs,
-        precision=_value(precision),
+    dual.update({key: ctx.params[key] for key in DUAL_KEYS if ctx.params[key] is not None})
+    overrides = option_values(ctx.params, skip=("recipe", "resume", *DUAL_KEYS), renamed=RECIPE_KEYS)
+    overrides.update(
+        columns=parse_columns(columns) if columns else None, matryoshka_dims=_dims(matryoshka_dims), dual=dual or None
     )
+    effective = load_recipe(recipe, **overrides)
     with flags_named({"learning_rate": "--lr", "fmt": "--format"}):
         result = run_training(effective, console=err_console, resume=resume)
     print_result(result, console)
