@@ -1,5 +1,6 @@
-"""Pieces shared by the CLI's commands: choice types built from the library's own lists of values, and the
-passing of a command's options on to the library under the library's parameter names.
+"""Pieces shared by the CLI's commands: choice types built from the library's own lists of values, groups of
+options declared once for several commands, and the passing of a command's options on to the library under the
+library's parameter names.
 
 Example:
     >>> Mode = choices("Mode", ("dense", "bm25", "hybrid"))
@@ -9,9 +10,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def choices(name: str, values: Any) -> type[Enum]:
@@ -53,3 +60,54 @@ def option_values(
         for name, value in params.items()
         if name not in left_out
     }
+
+
+def option(name: str, annotation: Any, default: Any, *flags: str, help: str) -> inspect.Parameter:
+    """One Typer option as a signature parameter, for a group of options several commands share (:func:`option_group`).
+
+    Example:
+        >>> option("limit", int | None, None, "--limit", help="Read at most this many documents.").name
+        'limit'
+    """
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=typer.Option(default, *flags, help=help),
+        annotation=annotation,
+    )
+
+
+def option_group(into: str, options: Sequence[inspect.Parameter], build: Callable[..., Any]) -> Callable[[F], F]:
+    """Declare options once for several commands: the command's parameter ``into`` stands for the whole group.
+
+    In the signature Typer reads, ``into`` is replaced by ``options``, in its place (so the help lists them there,
+    among the command's own options); the command receives ``build(**their values)`` as ``into``. Their values stay
+    in ``ctx.params`` under their own names, so a command can still ask which of them were typed.
+
+    Args:
+        into: the command's parameter that receives the group (give it a placeholder default, e.g. ``None``).
+        options: the group's parameters, from :func:`option`, in the order the help lists them.
+        build: makes the one value the command receives from the options' values, by name.
+
+    Example:
+        >>> paging = option_group("page", [option("limit", int, 10, "--limit", help="Rows.")], dict)
+        >>> @paging
+        ... def show(page: dict | None = None) -> None: ...
+        >>> list(inspect.signature(show).parameters)
+        ['limit']
+    """
+    names = [p.name for p in options]
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command)
+        params = [q for p in signature.parameters.values() for q in (options if p.name == into else [p])]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[into] = build(**{name: kwargs.pop(name) for name in names})
+            return command(*args, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

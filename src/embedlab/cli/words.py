@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, dataclass, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from embedlab.cli.options import choices
+from embedlab.cli.options import choices, option, option_group
 from embedlab.errors import EmbedlabError, OptionError, ParameterError
 from embedlab.utils.pickle_guard import TRUST_PICKLE_HELP
 from embedlab.words.corpus import SourceFormat
@@ -74,25 +74,63 @@ def _echo_json(obj: object) -> None:
 # Preprocessing and corpus options shared by `train` and `preprocess`.
 _STOPWORDS_HELP = "Stop words: auto (NLTK's if installed, else gensim's), gensim, sklearn, nltk, none, or a file."
 _MODEL_HELP = "Word vectors: folder, word2vec/GloVe file, or glove-6B-50d."
+# The argument and flags of the query commands (similar, analogy, vector, eval, plot), declared once.
+VectorsArg = Annotated[str, typer.Argument(help=_MODEL_HELP)]
+TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help=TRUST_PICKLE_HELP)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 _CORPUS_HELP = "Text files, folders, globs, .gz/.bz2, JSONL or Wikipedia dumps."
 
 
-def _preprocessor(stopwords, ascii_only, keep_digits, lowercase, strip_links, strip_special, sentences, min_len,
-                  max_len):  # fmt: skip
-    return Preprocessor(
-        lowercase=lowercase,
-        strip_links=strip_links,
-        strip_special=strip_special,
-        ascii_only=ascii_only,
-        keep_digits=keep_digits,
-        stopwords=stopwords,
-        split_sentences=sentences,
-        min_len=min_len,
-        max_len=max_len,
-    )
+@dataclass
+class Reading:
+    """How ``words train`` and ``words preprocess`` read a corpus: their shared options, declared once below.
+
+    Attributes:
+        fmt: the corpus format (``auto`` detects each file's).
+        text_field: the JSONL field with the text.
+        limit: read at most this many documents.
+        preprocess: :class:`~embedlab.words.preprocess.Preprocessor` settings by field name.
+    """
+
+    fmt: str
+    text_field: str | None
+    limit: int | None
+    preprocess: dict[str, Any]
+
+    def corpus(self, sources: list[str]) -> Any:
+        """The :class:`~embedlab.words.Corpus` of ``sources`` read this way."""
+        from embedlab.words import Corpus
+
+        return Corpus(sources, format=self.fmt, text_field=self.text_field, limit=self.limit)  # type: ignore[arg-type]
+
+
+def _reading(text_field: str | None, fmt: Enum, limit: int | None, **preprocess: Any) -> Reading:
+    return Reading(str(fmt.value), text_field, limit, preprocess)
+
+
+# The Python names of the preprocessing options are the Preprocessor's fields (the flags may differ: --sentences).
+reading_options = option_group(
+    "reading",
+    [
+        option("text_field", str | None, None, "--text-field", help="JSONL field with the text (a.b for nested)."),
+        option("fmt", CorpusFormat, "auto", "--format", help="Corpus format."),
+        option("limit", int | None, None, "--limit", help="Read at most this many documents."),
+        option("stopwords", str, _p("stopwords"), "--stopwords", help=_STOPWORDS_HELP),
+        option("ascii_only", bool, _p("ascii_only"), "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ])."),
+        option("keep_digits", bool, _p("keep_digits"), "--keep-digits", help="Keep digits in tokens."),
+        option("lowercase", bool, _p("lowercase"), "--lowercase/--no-lowercase", help="Lowercase the text."),
+        option("strip_links", bool, _p("strip_links"), "--strip-links/--keep-links", help="Remove URLs, HTML."),
+        option("strip_special", bool, _p("strip_special"), "--strip-special/--keep-special", help="Only letters."),
+        option("split_sentences", bool, _p("split_sentences"), "--sentences/--no-sentences", help="Split sentences."),
+        option("min_len", int, _p("min_len"), "--min-len", help="Drop shorter tokens."),
+        option("max_len", int, _p("max_len"), "--max-len", help="Drop longer tokens."),
+    ],
+    _reading,
+)
 
 
 @words_app.command("train")
+@reading_options
 def train(
     ctx: typer.Context,
     corpus: list[str] = typer.Argument(
@@ -119,18 +157,7 @@ def train(
     buckets: int = typer.Option(_t("buckets"), "--buckets", help="FastText: n-gram hash buckets."),
     export: Export = typer.Option(Export.both, "--export", help="word2vec files beside vectors.npy."),
     save_model: bool = typer.Option(_t("save_model"), "--save-model", help="Also save the gensim model (a pickle)."),
-    text_field: str | None = typer.Option(None, "--text-field", help="JSONL field with the text (a.b for nested)."),
-    fmt: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),  # type: ignore[valid-type]
-    limit: int | None = typer.Option(None, "--limit", help="Read at most this many documents."),
-    stopwords: str = typer.Option(_p("stopwords"), "--stopwords", help=_STOPWORDS_HELP),
-    ascii_only: bool = typer.Option(_p("ascii_only"), "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ])."),
-    keep_digits: bool = typer.Option(_p("keep_digits"), "--keep-digits", help="Keep digits in tokens."),
-    lowercase: bool = typer.Option(_p("lowercase"), "--lowercase/--no-lowercase", help="Lowercase the text."),
-    strip_links: bool = typer.Option(_p("strip_links"), "--strip-links/--keep-links", help="Remove URLs, HTML."),
-    strip_special: bool = typer.Option(_p("strip_special"), "--strip-special/--keep-special", help="Only letters."),
-    sentences: bool = typer.Option(_p("split_sentences"), "--sentences/--no-sentences", help="Split sentences."),
-    min_len: int = typer.Option(_p("min_len"), "--min-len", help="Drop shorter tokens."),
-    max_len: int = typer.Option(_p("max_len"), "--max-len", help="Drop longer tokens."),
+    reading: Reading = None,  # type: ignore[assignment]  # the corpus and preprocessing flags, from reading_options
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print run.json instead of a table."),
 ) -> None:
@@ -149,51 +176,28 @@ def train(
         max_vocab=max_vocab, min_n=min_n, max_n=max_n, buckets=buckets, export=_EXPORTS[export],
         save_model=save_model,
     )  # fmt: skip
-    prep_args = (
-        stopwords,
-        ascii_only,
-        keep_digits,
-        lowercase,
-        strip_links,
-        strip_special,
-        sentences,
-        min_len,
-        max_len,
-    )
     if recipe is not None:
         base = WordsRecipe.load(recipe)
         _override(base, options, given)
         source = Corpus(
             corpus or base.corpus,
-            format=str(fmt.value) if "fmt" in given else base.corpus_format,  # type: ignore[arg-type]
-            text_field=text_field if "text_field" in given else base.text_field,
-            limit=limit if "limit" in given else base.limit,
+            format=reading.fmt if "fmt" in given else base.corpus_format,  # type: ignore[arg-type]
+            text_field=reading.text_field if "text_field" in given else base.text_field,
+            limit=reading.limit if "limit" in given else base.limit,
         )
-        prep = Preprocessor(**(base.preprocess | _prep_overrides(prep_args, given)))
+        prep = Preprocessor(**(base.preprocess | {k: v for k, v in reading.preprocess.items() if k in given}))
         options = base.train
     else:
         if not corpus:
             raise EmbedlabError("argument CORPUS: give the corpus files (or --recipe)")
         options.validate()
-        prep = _preprocessor(*prep_args)
-        source = Corpus(corpus, format=str(fmt.value), text_field=text_field, limit=limit)  # type: ignore[arg-type]
+        prep = Preprocessor(**reading.preprocess)
+        source = reading.corpus(corpus)
     result = train_vectors(source, out, options, preprocessor=prep, progress=not quiet)
     if as_json:
         _echo_json(result.run)
     else:
         _print_run(result, out, options, prep)
-
-
-_PREP_FLAGS = ("stopwords", "ascii_only", "keep_digits", "lowercase", "strip_links", "strip_special", "sentences",
-               "min_len", "max_len")  # fmt: skip
-
-
-def _prep_overrides(values: tuple, given: set[str]) -> dict[str, Any]:
-    named = dict(zip(_PREP_FLAGS, values, strict=True))
-    out = {k: v for k, v in named.items() if k in given and k != "sentences"}
-    if "sentences" in given:
-        out["split_sentences"] = named["sentences"]
-    return out
 
 
 def _override(base, options: TrainOptions, given: set[str]) -> None:
@@ -226,34 +230,21 @@ def _print_run(result, out: Path, options: TrainOptions, prep: Preprocessor) -> 
 
 
 @words_app.command("preprocess")
+@reading_options
 def preprocess(
     corpus: list[str] = typer.Argument(..., metavar="CORPUS...", help=_CORPUS_HELP),
     out: Path | None = typer.Option(None, "-o", "--output", help="Token file, one sentence a line [stdout]."),
-    text_field: str | None = typer.Option(None, "--text-field", help="JSONL field with the text (a.b for nested)."),
-    fmt: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),  # type: ignore[valid-type]
-    limit: int | None = typer.Option(None, "--limit", help="Read at most this many documents."),
-    stopwords: str = typer.Option(_p("stopwords"), "--stopwords", help=_STOPWORDS_HELP),
-    ascii_only: bool = typer.Option(_p("ascii_only"), "--ascii-only", help="Keep only a-z (classic [^a-zA-Z ])."),
-    keep_digits: bool = typer.Option(_p("keep_digits"), "--keep-digits", help="Keep digits in tokens."),
-    lowercase: bool = typer.Option(_p("lowercase"), "--lowercase/--no-lowercase", help="Lowercase the text."),
-    strip_links: bool = typer.Option(_p("strip_links"), "--strip-links/--keep-links", help="Remove URLs, HTML."),
-    strip_special: bool = typer.Option(_p("strip_special"), "--strip-special/--keep-special", help="Only letters."),
-    sentences: bool = typer.Option(_p("split_sentences"), "--sentences/--no-sentences", help="Split sentences."),
-    min_len: int = typer.Option(_p("min_len"), "--min-len", help="Drop shorter tokens."),
-    max_len: int = typer.Option(_p("max_len"), "--max-len", help="Drop longer tokens."),
+    reading: Reading = None,  # type: ignore[assignment]  # the corpus and preprocessing flags, from reading_options
 ) -> None:
     """Clean and tokenise a corpus into one sentence per line (gensim's LineSentence format)."""
     import sys
 
     from embedlab.utils.atomic import OutputPathError, atomic_path
     from embedlab.utils.console import err_console
-    from embedlab.words import Corpus
     from embedlab.words.train import write_token_file
 
-    prep = _preprocessor(
-        stopwords, ascii_only, keep_digits, lowercase, strip_links, strip_special, sentences, min_len, max_len
-    )
-    source = Corpus(corpus, format=str(fmt.value), text_field=text_field, limit=limit)  # type: ignore[arg-type]
+    prep = Preprocessor(**reading.preprocess)
+    source = reading.corpus(corpus)
     if out is None:
         for doc in source:
             for sent in prep.sentences(doc):
@@ -272,23 +263,30 @@ def preprocess(
 
 @words_app.command("similar")
 def similar(
-    model: str = typer.Argument(..., help=_MODEL_HELP),
+    model: VectorsArg,
     word: str = typer.Argument(..., help="The query word."),
     topn: int = typer.Option(SIMILAR_TOPN, "-k", "--top-k", "--topn", help="How many neighbours."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
+    as_json: AsJson = False,
+    trust_pickle: TrustPickle = False,
 ) -> None:
     """Nearest neighbours of a word by cosine similarity."""
-    from rich.table import Table
 
-    from embedlab.utils.console import console
     from embedlab.words import similar as _similar
 
     result = _similar(model, word, topn=topn, trust_pickle=trust_pickle)
     if as_json:
         _echo_json({"word": word, "neighbors": [{"word": w, "similarity": s} for w, s in result]})
         return
-    table = Table(title=f"Nearest to “{word}”")
+    _print_words(f"Nearest to “{word}”", result)
+
+
+def _print_words(title: str, result: list[tuple[str, float]]) -> None:
+    """A ranked table of words and their cosine similarity (neighbours, analogy answers)."""
+    from rich.table import Table
+
+    from embedlab.utils.console import console
+
+    table = Table(title=title)
     table.add_column("#", justify="right")
     table.add_column("word")
     table.add_column("similarity", justify="right")
@@ -350,22 +348,20 @@ def _parse_expression(tokens: list[str]) -> tuple[list[str], list[str]]:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": False},
 )
 def analogy(
-    model: str = typer.Argument(..., help=_MODEL_HELP),
+    model: VectorsArg,
     words: list[str] = typer.Argument(
         ..., metavar="--positive A B --negative C | A - C + B", help="Words to add and subtract."
     ),
     topn: int = typer.Option(ANALOGY_TOPN, "-k", "--top-k", "--topn", help="How many answers."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
+    as_json: AsJson = False,
+    trust_pickle: TrustPickle = False,
 ) -> None:
     """Vector arithmetic: words nearest to the sum of --positive minus --negative words.
 
     Example: embedlab words analogy glove-6B-50d --positive king woman --negative man
     (or: embedlab words analogy glove-6B-50d king - man + woman)
     """
-    from rich.table import Table
 
-    from embedlab.utils.console import console
     from embedlab.words import analogy as _analogy
 
     positive, negative = _parse_analogy(words)
@@ -376,22 +372,16 @@ def analogy(
         )
         return
     expr = " + ".join(positive) + "".join(f" - {n}" for n in negative)
-    table = Table(title=f"{expr} ≈")
-    table.add_column("#", justify="right")
-    table.add_column("word")
-    table.add_column("similarity", justify="right")
-    for i, (w, s) in enumerate(result, 1):
-        table.add_row(str(i), w, f"{s:.4f}")
-    console.print(table)
+    _print_words(f"{expr} ≈", result)
 
 
 @words_app.command("vector")
 def vector(
-    model: str = typer.Argument(..., help=_MODEL_HELP),
+    model: VectorsArg,
     word: str = typer.Argument(..., help="The word."),
     norm: bool = typer.Option(False, "--norm", help="Unit-length vector."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
+    as_json: AsJson = False,
+    trust_pickle: TrustPickle = False,
 ) -> None:
     """Print a word's vector (space-separated, or JSON)."""
     from embedlab.words import vector as _vector
@@ -405,7 +395,7 @@ def vector(
 
 @words_app.command("eval")
 def eval_command(
-    model: str = typer.Argument(..., help=_MODEL_HELP),
+    model: VectorsArg,
     analogies: list[str] = typer.Option(
         None, "--analogies", help="Analogy files (': section' + 4 words a line) [questions-words.txt]."
     ),
@@ -419,10 +409,10 @@ def eval_command(
     dummy4unknown: bool = typer.Option(False, "--dummy4unknown", help="Score OOV questions as wrong, not skipped."),
     lenient: bool = typer.Option(False, "--lenient", help="Skip malformed lines (as gensim) instead of failing."),
     sections: bool = typer.Option(True, "--sections/--no-sections", help="Show per-section analogy accuracy."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: AsJson = False,
     out: Path | None = typer.Option(None, "-o", "--output", help="Also write the JSON report to this file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
+    trust_pickle: TrustPickle = False,
 ) -> None:
     """Analogy accuracy (per section, with OOV rates) and Spearman on word-similarity sets, equal to gensim's."""
     from rich.table import Table
@@ -480,13 +470,13 @@ def eval_command(
 
 @words_app.command("plot")
 def plot(
-    model: str = typer.Argument(..., help=_MODEL_HELP),
+    model: VectorsArg,
     word: str = typer.Argument(..., help="The target word."),
     neighbors: int = typer.Option(PLOT_NEIGHBORS, "--neighbors", help="How many nearest neighbours."),
     method: Projection = typer.Option(DEFAULT_METHOD, "--method", help="Projection to 2-D."),  # type: ignore[valid-type]
     out: list[Path] = typer.Option(..., "-o", "--output", help="Output file(s): .html (interactive) and/or .png."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the projection."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help=TRUST_PICKLE_HELP),
+    trust_pickle: TrustPickle = False,
 ) -> None:
     """2-D map of a word and its nearest neighbours (target centred, coloured and sized by similarity)."""
     from embedlab.utils.console import console
