@@ -35,14 +35,30 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class RunOutcome:
-    """What :func:`execute` produced: the model to ship and how it was chosen.
+class HeldOut:
+    """The never-worse choice on the held-out split: what :class:`RunOutcome` decided and
+    :class:`~embedlab.train.write.TrainResult` reports.
+
+    Attributes:
+        before: metrics of the base model on the held-out split.
+        after: metrics of the shipped model on the held-out split.
+        primary: the selection metric's key (None without evaluation).
+        shipped: ``"trained"`` or ``"base"`` (no checkpoint beat the base model).
+    """
+
+    before: dict[str, float]
+    after: dict[str, float]
+    primary: str | None
+    shipped: str
+
+
+@dataclass
+class RunOutcome(HeldOut):
+    """What :func:`execute` produced: the model to ship and how it was chosen (the :class:`HeldOut` fields).
 
     Attributes:
         model: the model to write (the best checkpoint's, the last step's, or the base model).
-        before, after: held-out metrics of the base model and of ``model``.
-        primary: the selection metric's key (None without evaluation).
-        shipped: ``trained`` or ``base``; ``shipped_line`` says it in words for the model card.
+        shipped_line: ``shipped`` in words, for the model card.
         log_history, global_step, best_checkpoint: from the trainer's state.
         runtime_s, samples_per_second: of the training loop.
         truncation: the truncation report lines.
@@ -50,10 +66,6 @@ class RunOutcome:
     """
 
     model: Any
-    before: dict[str, float]
-    after: dict[str, float]
-    primary: str | None
-    shipped: str
     shipped_line: str
     log_history: list[dict[str, Any]] = field(default_factory=list)
     global_step: int = 0

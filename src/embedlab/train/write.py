@@ -14,31 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedlab.train.execute import RunOutcome
+from embedlab.train.execute import HeldOut, RunOutcome
 from embedlab.train.plan import OUTPUT_KIND, TrainingPlan, is_run_folder
 from embedlab.train.recipe import recipe_toml
 
 
 @dataclass
-class TrainResult:
-    """What a run produced.
+class TrainResult(HeldOut):
+    """What a run produced: the held-out verdict (:class:`~embedlab.train.execute.HeldOut`: ``before``, ``after``,
+    ``primary``, ``shipped``) and where and how the model was trained.
 
     Attributes:
         output: the model folder.
-        before: metrics of the base model on the held-out split.
-        after: metrics of the shipped model on the held-out split.
-        primary: the selection metric's key (None without evaluation).
-        shipped: ``"trained"`` or ``"base"`` (no checkpoint beat the base model).
         loss: the loss name; ``loss_reason`` why it was chosen.
         hparams: the effective hyper-parameters.
         train_runtime_s: seconds spent in the training loop; ``train_samples_per_second`` its throughput.
     """
 
     output: Path
-    before: dict[str, float]
-    after: dict[str, float]
-    primary: str | None
-    shipped: str
     loss: str
     loss_reason: str
     hparams: dict[str, Any]
