@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+from embedlab.cli.options import option, option_group
 
 if TYPE_CHECKING:
     from embedlab.evaluate.results import Results
@@ -101,6 +104,57 @@ def flag_names(names: dict[str, str | None]) -> Iterator[None]:
         raise OptionError(flag, exc.detail) from exc
 
 
+@dataclass
+class Pipeline:
+    """What ``eval --index`` runs through the index: the rows of search settings and what every row shares.
+
+    Attributes:
+        settings: ``--setting`` rows (``mode=hybrid,alpha=0.5``).
+        given: the search settings given as flags, by name (None: not given), shared by every row.
+        rerank: the cross-encoder to rerank with.
+        filters: metadata filters.
+        hits: hits per query.
+    """
+
+    settings: list[str]
+    given: dict[str, Any]
+    rerank: str | None
+    filters: list[str]
+    hits: int
+
+
+def _pipeline(
+    setting: list[str] | None, rerank: str | None, filters: list[str] | None, hits: int, **given: Any
+) -> Pipeline:
+    return Pipeline(setting or [], given, rerank, filters or [], hits)
+
+
+pipeline_options = option_group(
+    "pipeline",
+    [
+        option(
+            "setting",
+            list[str] | None,
+            None,
+            "--setting",
+            help="With --index: search settings of one row, e.g. mode=hybrid,fusion=weighted,alpha=0.5.",
+        ),
+        option("mode", str | None, None, "--mode", help="With --index: dense, bm25 or hybrid."),
+        option("fusion", str | None, None, "--fusion", help="With --index: rrf or weighted."),
+        option("alpha", float | None, None, "--alpha", help="With --index: dense weight of weighted fusion."),
+        option("rrf_k", int | None, None, "--rrf-k", help="With --index: the RRF constant."),
+        option("candidates", int | None, None, "--candidates", help="With --index: first-stage depth."),
+        option("mmr", float | None, None, "--mmr", help="With --index: MMR lambda in [0, 1]."),
+        option("rerank", str | None, None, "--rerank", help="With --index: a cross-encoder to rerank with."),
+        option("rerank_top", int | None, None, "--rerank-top", help="With --index: candidates reranked."),
+        option("filters", list[str] | None, None, "--filter", help="With --index: a metadata filter (repeatable)."),
+        option("hits", int, 100, "--hits", min=1, help="With --index: hits per query (documents at best chunk)."),
+    ],
+    _pipeline,
+)
+
+
+@pipeline_options
 def eval_command(
     models: list[str] | None = typer.Argument(
         None, metavar="MODEL", help="Models: folders, aliases (all-MiniLM-L6-v2, glove-6B-50d), hub ids."
@@ -130,27 +184,12 @@ def eval_command(
     index: Path | None = typer.Option(
         None, "--index", help="Evaluate this index's search pipeline (as served) on --retrieval instead of models."
     ),
-    setting: list[str] | None = typer.Option(
-        None, "--setting", help="With --index: search settings of one row, e.g. mode=hybrid,fusion=weighted,alpha=0.5."
-    ),
-    mode: str | None = typer.Option(None, "--mode", help="With --index: dense, bm25 or hybrid."),
-    fusion: str | None = typer.Option(None, "--fusion", help="With --index: rrf or weighted."),
-    alpha: float | None = typer.Option(None, "--alpha", help="With --index: dense weight of weighted fusion."),
-    rrf_k: int | None = typer.Option(None, "--rrf-k", help="With --index: the RRF constant."),
-    candidates: int | None = typer.Option(None, "--candidates", help="With --index: first-stage depth."),
-    mmr: float | None = typer.Option(None, "--mmr", help="With --index: MMR lambda in [0, 1]."),
-    rerank: str | None = typer.Option(None, "--rerank", help="With --index: a cross-encoder to rerank with."),
-    rerank_top: int | None = typer.Option(None, "--rerank-top", help="With --index: candidates reranked."),
-    filters: list[str] | None = typer.Option(None, "--filter", help="With --index: a metadata filter (repeatable)."),
-    hits: int = typer.Option(100, "--hits", min=1, help="With --index: hits per query (documents at best chunk)."),
+    pipeline: Pipeline = None,  # type: ignore[assignment]  # the --index flags, from pipeline_options
 ) -> None:
     """Evaluate models on retrieval, similarity, classification, clustering and MTEB tasks, side by side; or, with
     --index, the index's whole search pipeline on labelled queries."""
     if index is not None:
-        options = {"mode": mode, "fusion": fusion, "alpha": alpha, "rrf_k": rrf_k, "candidates": candidates}
-        options |= {"mmr": mmr, "rerank_top": rerank_top}
-        _eval_index(index, models or [], retrieval or [], setting or [], options, rerank, filters or [], hits,
-                    limit, output, all_metrics)  # fmt: skip
+        _eval_index(index, models or [], retrieval or [], pipeline, limit, output, all_metrics)
         return
     if not models:
         from embedlab.errors import OptionError
@@ -198,11 +237,7 @@ def _eval_index(
     index_path: Path,
     models: list[str],
     retrieval: list[Path],
-    setting: list[str],
-    options: dict,
-    rerank: str | None,
-    filters: list[str],
-    hits: int,
+    pipeline: Pipeline,
     limit: int | None,
     output: Path,
     all_metrics: bool,
@@ -225,15 +260,22 @@ def _eval_index(
     if limit:
         keep = list(ir.queries)[:limit]
         ir = IRDataset({q: ir.queries[q] for q in keep}, ir.corpus, {q: ir.relevant[q] for q in keep}, ir.name)
-    given = {k: v for k, v in options.items() if v is not None}
+    given = {k: v for k, v in pipeline.given.items() if v is not None}
     with flag_names({"settings": "--setting"}):
-        rows = {s: {**given, **parse_setting(s)} for s in setting}
+        rows = {s: {**given, **parse_setting(s)} for s in pipeline.settings}
     if not rows:
         rows = {",".join(f"{k}={v}" for k, v in given.items()) or "saved settings": given}
     idx = Index.load(index_path)
     try:
         results = evaluate_settings(
-            idx, ir, rows, k=hits, filters=filters or None, rerank=rerank, progress=say, task=Path(retrieval[0]).stem
+            idx,
+            ir,
+            rows,
+            k=pipeline.hits,
+            filters=pipeline.filters or None,
+            rerank=pipeline.rerank,
+            progress=say,
+            task=Path(retrieval[0]).stem,
         )
     finally:
         idx.close()

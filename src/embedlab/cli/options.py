@@ -62,8 +62,9 @@ def option_values(
     }
 
 
-def option(name: str, annotation: Any, default: Any, *flags: str, help: str) -> inspect.Parameter:
-    """One Typer option as a signature parameter, for a group of options several commands share (:func:`option_group`).
+def option(name: str, annotation: Any, default: Any, *flags: str, help: str, **settings: Any) -> inspect.Parameter:
+    """One Typer option as a signature parameter, for a group of options declared once (:func:`option_group`);
+    ``settings`` go to ``typer.Option`` (``min=1``...).
 
     Example:
         >>> option("limit", int | None, None, "--limit", help="Read at most this many documents.").name
@@ -72,7 +73,7 @@ def option(name: str, annotation: Any, default: Any, *flags: str, help: str) -> 
     return inspect.Parameter(
         name,
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        default=typer.Option(default, *flags, help=help),
+        default=typer.Option(default, *flags, help=help, **settings),
         annotation=annotation,
     )
 
