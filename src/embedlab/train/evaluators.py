@@ -64,7 +64,18 @@ def ir_from_pairs(data: TrainingData) -> tuple[dict[str, str], dict[str, str], d
     return queries, corpus, relevant
 
 
-class NLIAccuracyEvaluator(SentenceEvaluator):
+class _OwnEvaluator(SentenceEvaluator):
+    """What embedlab's own evaluators share: the name that prefixes their metric keys, the batch size they encode
+    with, and the metric that picks the best checkpoint."""
+
+    def __init__(self, name: str, batch_size: int, primary_metric: str) -> None:
+        super().__init__()
+        self.name = name
+        self.batch_size = batch_size
+        self.primary_metric = primary_metric
+
+
+class NLIAccuracyEvaluator(_OwnEvaluator):
     """Accuracy of a SoftmaxLoss classifier on (premise, hypothesis, label) pairs.
 
     Written here because sentence-transformers' ``LabelAccuracyEvaluator`` needs the pre-3.0 ``smart_batching_collate``
@@ -80,12 +91,9 @@ class NLIAccuracyEvaluator(SentenceEvaluator):
         name: str = EVAL_NAME,
         batch_size: int = 32,
     ) -> None:
-        super().__init__()
+        super().__init__(name, batch_size, "accuracy")
         self.premises, self.hypotheses, self.labels = premises, hypotheses, np.asarray(labels)
         self.loss = softmax_loss
-        self.name = name
-        self.batch_size = batch_size
-        self.primary_metric = "accuracy"
 
     def __call__(
         self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
@@ -118,7 +126,7 @@ def chunk_texts(texts: list[str], tokenizer: Any, max_tokens: int, overlap: int 
     return [cs or [text] for cs, text in zip(out, texts, strict=True)]
 
 
-class ChunkedIREvaluator(SentenceEvaluator):
+class ChunkedIREvaluator(_OwnEvaluator):
     """IR evaluation where a long passage is scored by its best-matching chunk (max-pooling of chunk scores).
 
     A passage longer than the model's max sequence length is cut into overlapping chunks that each fit; a query's
@@ -138,16 +146,13 @@ class ChunkedIREvaluator(SentenceEvaluator):
         name: str = EVAL_NAME,
         batch_size: int = 32,
     ) -> None:
-        super().__init__()
+        super().__init__(name, batch_size, "cosine_ndcg@10")
         self.qids = [q for q in queries if relevant.get(q)]
         self.queries = [queries[q] for q in self.qids]
         self.dids = list(corpus)
         self.docs = [corpus[d] for d in self.dids]
         self.relevant = relevant
         self.overlap = overlap
-        self.name = name
-        self.batch_size = batch_size
-        self.primary_metric = "cosine_ndcg@10"
 
     def __call__(
         self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
