@@ -58,34 +58,25 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }  # documented in the OpenAPI schema
 
 
-def create_app(
-    index: Any = None,
-    *,
-    model: str | None = None,
-    encoder: Any = None,
-    reranker: Any = None,
-    settings: ServiceSettings | None = None,
-    service: Service | None = None,
-) -> FastAPI:
+def create_app(index: Any = None, *, service: Service | None = None, **open_options: Any) -> FastAPI:
     """Build the FastAPI application.
 
     Args:
         index: an :class:`~embedlab.index.Index` or an index folder (optional: without it, only the embedding and
             rerank endpoints work, with ``model``).
-        model: embedding model when there is no index (an index always uses its own).
-        encoder: an already loaded encoder or SentenceTransformer for the index/model.
-        reranker: cross-encoder for ``/rerank`` and ``rerank: true`` searches (name/path or loaded).
-        settings: limits, batching, API key, allowed hosts, CORS origins.
-        service: a ready :class:`Service` (then index, model, encoder and reranker are not used).
+        service: a ready :class:`Service` (then ``index`` and ``open_options`` are not used).
+        **open_options: how :meth:`Service.open` opens the service when none is given: ``model`` (embedding model
+            when there is no index), ``encoder`` (already loaded), ``reranker`` (for ``/rerank`` and ``rerank: true``
+            searches), ``settings`` (limits, batching, API key, allowed hosts, CORS origins).
 
     Example:
         >>> import uvicorn
         >>> app = create_app("my-index", settings=ServiceSettings(api_key="s3cret"))
         >>> uvicorn.run(app, host="127.0.0.1", port=8000)
     """
-    settings = (service.settings if service is not None else settings or ServiceSettings()).validate()
     if service is None:
-        service = Service.open(index, model=model, encoder=encoder, reranker=reranker, settings=settings)
+        service = Service.open(index, **open_options)  # checks the settings before any model is loaded
+    settings = service.settings.validate()
 
     @asynccontextmanager
     async def lifespan(_: Any) -> Any:
