@@ -78,9 +78,16 @@ def _check_options(
         raise ParameterError("semi_hard_window", f"must be above 0, got {window}")
 
 
-def _check_corpus(num_negatives: int, corpus_size: int) -> None:
-    if corpus_size < num_negatives + 1:
-        raise InputError(f"corpus of {corpus_size} passages is too small for {num_negatives} negatives per query")
+def _candidates(dataset: Dataset, corpus: list[str] | None, num_negatives: int) -> list[str]:
+    """The distinct candidate passages (``corpus``, or else the pairs' positives), after checking that the pairs
+    have their columns and that there are enough candidates for ``num_negatives`` beside the positive."""
+    for col in ("anchor", "positive"):
+        if col not in dataset.column_names:
+            raise InputError(f"pairs need an {col!r} column (have {', '.join(dataset.column_names)})")
+    candidates = list(dict.fromkeys(dataset["positive"] if corpus is None else corpus))
+    if len(candidates) < num_negatives + 1:
+        raise InputError(f"corpus of {len(candidates)} passages is too small for {num_negatives} negatives per query")
+    return candidates
 
 
 def _easy(dataset: Dataset, corpus: list[str], num_negatives: int, seed: int) -> list[list[str]]:
@@ -197,14 +204,7 @@ def mine_negatives(
         "semi_hard_window": semi_hard_window,
     }
     _check_options(kind, num_negatives, range_min, range_max, margins, sampling, output_format)
-    for col in ("anchor", "positive"):
-        if col not in dataset.column_names:
-            raise InputError(f"pairs need an {col!r} column (have {', '.join(dataset.column_names)})")
-    if corpus is None:
-        corpus = list(dict.fromkeys(dataset["positive"]))
-    else:
-        corpus = list(dict.fromkeys(corpus))
-    _check_corpus(num_negatives, len(corpus))
+    corpus = _candidates(dataset, corpus, num_negatives)
     if kind == "easy":
         negs: list[list[str] | None] = list(_easy(dataset, corpus, num_negatives, seed))
     else:
