@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -38,10 +37,6 @@ def flags_named(renamed: dict[str, str]) -> Iterator[None]:
         if exc.param in renamed:
             raise OptionError(renamed[exc.param], exc.detail) from exc
         raise
-
-
-def _value(choice: Enum | None) -> str | None:
-    return None if choice is None else str(choice.value)
 
 
 def _dims(spec: str | None) -> list[int] | None:
