@@ -35,9 +35,9 @@ def qa_corpus(qa_pairs) -> list[str]:
 
 def make_trainer(model, config, pairs, out_dir, *, epochs: int = 1, batch_size: int = 8, learning_rate: float = 1e-4):
     """A plain ``SentenceTransformerTrainer`` over ``pairs`` with the dual router mapping and loss (no saving)."""
+    from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
-    from datasets import Dataset
     from embedlab.dual import dual_learning_rate_mapping, dual_loss, dual_router_mapping
 
     columns = ["anchor", "positive"] + [f"negative_{i}" for i in range(len(pairs[0]) - 2)]

@@ -95,10 +95,10 @@ def test_fixed_temperature_needs_no_learning_rate_mapping():
 
 @pytest.mark.slow
 def test_learned_temperature_survives_checkpoint_and_resume(qa_pairs, tmp_path):
+    from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import TrainerCallback
 
-    from datasets import Dataset
     from embedlab.dual import build_dual_model, dual_router_mapping, temperature_checkpoint_callback
 
     cfg = DualConfig(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datasets import Dataset
+
 from embedlab.train.batching import (
     LengthGroupedAnyBatchSampler,
     LengthGroupedBatchSampler,
