@@ -269,9 +269,10 @@ def decide(
         result.rows.append({"name": name, "settings": _printable(options[name]), **{k: m[k] for k in keep}})
     result.best = _best(runs, names)
     best_gain = runs[result.best].metrics()[METRIC] - runs[DEFAULTS].metrics()[METRIC]
+    test = f"> {noise:.4f} (one-sided paired t-test at {confidence:g})" if confidence > 0 else "(no noise test)"
     evidence = (
         f"held-out gain {cv_gain:+.4f} NDCG@10, SE {se:.4f} ({folds}-fold cross-validation, {n} queries); "
-        f"needed >= {min_gain:g} and > {noise:.4f} (one-sided paired t-test at {confidence:g})"
+        f"needed >= {min_gain:g} and {test}"
     )
     if result.best == DEFAULTS or best_gain <= 0:
         result.reason = f"kept the defaults: no setting beats them on the dev queries; {evidence}"
