@@ -95,6 +95,9 @@ def test_pseudo_queries_and_cli(code_index, cli, tmp_path):
     code, out, err = cli("tune", index.path, "--pseudo-queries", "10", "--no-save")
     assert code == 0, err
     assert "pseudo-queries" in out and "held-out" in out and "bm25" in out
+    assert "decision: " in out and " SE " in out and "paired t-test" in out  # the guard's evidence is printed
+    code, _, err = cli("tune", index.path, "--pseudo-queries", "10", "--confidence", "1", "--no-save")
+    assert code == 2 and "option --confidence: must be at least 0 and below 1, got 1.0" in err
     code, _, err = cli("tune", index.path)
     assert code == 2 and "option --retrieval:" in err
 
