@@ -18,7 +18,7 @@ The index moves off the defaults only when that held-out gain is both
   normal, so the paired t-test is the plain, deterministic test of "the mean difference is above zero"; it needs
   no resampling, and it is the test whose scale the user can check in the printed line (gain, SE).
 
-On a hundred dev queries the SE of a difference between two pipelines is about 0.005-0.02 NDCG@10, so a neighbouring
+On a hundred dev queries the SE of a difference between two pipelines is about 0.005-0.03 NDCG@10, so a neighbouring
 setting's gain of +0.01 is not enough, and a real gain of a few hundredths is. The setting saved is then the best on
 all queries. MMR and rerank depths are tried on top of the best first stage on all queries, so their held-out
 estimate is slightly optimistic.
