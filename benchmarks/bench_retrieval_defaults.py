@@ -287,9 +287,10 @@ def doc_ranking(hits: list[Any], k: int = 10) -> list[str]:
 def evaluate_search(index: Any, ir: Any, *, query_vectors: Any = None, **search_options: Any) -> dict[str, float]:
     """Metrics of ``index.search`` on labelled queries, a document ranked by its best chunk.
 
-    A stand-in with the signature of ``embedlab.evaluate``'s ``evaluate_search(index, ir, **search_options)``: when
-    that lands, import it here instead (the benchmarks call only this function). Chunks are searched 100 deep (10
-    when the index holds whole documents), so that ten distinct documents are ranked.
+    The library's :func:`embedlab.evaluate.evaluate_search` ranks a document by its hits' ``doc_id``; this sweep's
+    ``autoN`` chunkings hand the index pre-split documents whose ``parent`` field names the passage, which only this
+    function maps back (the other benchmarks use the library's). Chunks are searched 100 deep (10 when the index holds
+    whole documents), so that ten distinct documents are ranked.
     """
     from embedlab.evaluate.retrieval import ranking_metrics
 

@@ -20,13 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_retrieval_defaults import evaluate_search
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,6 +102,8 @@ def main() -> None:
             f"NDCG@10 {m['before']['ndcg@10']:.4f} -> {m['after']['ndcg@10']:.4f}"
         )
         ce = load_cross_encoder(out / "reranker")
+
+    from embedlab.evaluate import evaluate_search
 
     configs = {
         "BM25": {"mode": "bm25"},

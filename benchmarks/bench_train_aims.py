@@ -39,7 +39,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine
-from bench_retrieval_defaults import evaluate_search
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data")) / "aims_qa" / "train_dataset.json"
@@ -48,6 +47,7 @@ MODEL = "all-MiniLM-L6-v2"
 
 def pipeline_rows(model_arg: str, model: Any, test: Any, work: Path, tag: str, args: Any) -> dict[str, float]:
     """NDCG@10 on test through the index: whole passages (dense, BM25) and chunked with the recommended defaults."""
+    from embedlab.evaluate import evaluate_search
     from embedlab.index import Index
 
     docs = [{"id": d, "text": t} for d, t in test.corpus.items()]
@@ -62,12 +62,13 @@ def pipeline_rows(model_arg: str, model: Any, test: Any, work: Path, tag: str, a
         encoder=model,
     )
     hybrid = {"mode": "hybrid", "fusion": args.fusion, "alpha": args.alpha}
+    # whole passages are searched 10 deep (ten documents), chunks 100 deep: the depths the table was measured at
     rows = {
-        "BM25, whole passages": (whole, {"mode": "bm25"}),
-        "dense, whole passages (old index defaults)": (whole, {"mode": "dense"}),
+        "BM25, whole passages": (whole, {"mode": "bm25", "k": 10}),
+        "dense, whole passages (old index defaults)": (whole, {"mode": "dense", "k": 10}),
         f"dense, {args.chunk_size}-sentence chunks": (chunked, {"mode": "dense"}),
         f"hybrid {args.fusion} (alpha {args.alpha}), {args.chunk_size}-sentence chunks": (chunked, hybrid),
-        "hybrid RRF, whole passages": (whole, {"mode": "hybrid", "fusion": "rrf"}),
+        "hybrid RRF, whole passages": (whole, {"mode": "hybrid", "fusion": "rrf", "k": 10}),
     }
     return {name: evaluate_search(index, test, **opts)["ndcg@10"] for name, (index, opts) in rows.items()}
 

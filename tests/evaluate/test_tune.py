@@ -95,6 +95,9 @@ def test_pseudo_queries_and_cli(code_index, cli, tmp_path):
     code, out, err = cli("tune", index.path, "--pseudo-queries", "10", "--no-save")
     assert code == 0, err
     assert "pseudo-queries" in out and "held-out" in out and "bm25" in out
+    assert "decision: " in out and " SE " in out and "paired t-test" in out  # the guard's evidence is printed
+    code, _, err = cli("tune", index.path, "--pseudo-queries", "10", "--confidence", "1", "--no-save")
+    assert code == 2 and "option --confidence: must be at least 0 and below 1, got 1.0" in err
     code, _, err = cli("tune", index.path)
     assert code == 2 and "option --retrieval:" in err
 
@@ -144,3 +147,34 @@ def test_chunk_sizes_rebuild_from_the_index(tmp_path, minilm_path, cli, monkeypa
     assert after.manifest.chunking["size"] == (int(won.group(1)) if won else 1)
     assert list((tmp_path / "cache").iterdir())  # the rebuilds embedded through the cache
     assert not list(tmp_path.glob(".tune-chunks-*"))  # the scratch builds are gone
+
+
+def _runs(n: int, up: set[int], down: set[int]):
+    """Two constructed runs on ``n`` one-answer queries: the defaults rank the answer first on even queries and
+    second on odd ones; "other" ranks it first on ``up`` (odd) queries and second on ``down`` (even) ones."""
+    from embedlab.evaluate.pipeline import SearchRun
+
+    def run(first: set[int]) -> SearchRun:
+        ranks = [[f"d{i}", "x"] if i in first else ["x", f"d{i}"] for i in range(n)]
+        return SearchRun([f"q{i}" for i in range(n)], ranks, [{f"d{i}": 1} for i in range(n)], 1.0)
+
+    evens = {i for i in range(n) if i % 2 == 0}
+    return {"defaults": run(evens), "other": run((evens - down) | up)}, {"defaults": {}, "other": {"mode": "bm25"}}
+
+
+def test_a_gain_within_noise_keeps_the_defaults():
+    from embedlab.evaluate.tune import decide
+
+    n = 60
+    # the same mean gain twice (+6 queries' worth): 6 queries better and none worse is a real gain; 18 better and
+    # 12 worse is the noise of a neighbouring setting, and its held-out gain still passes the 0.005 margin
+    real, options = _runs(n, up={1, 11, 21, 31, 41, 51}, down=set())
+    noisy, _ = _runs(n, up=set(range(1, 37, 2)), down=set(range(0, 24, 2)))
+    assert real["other"].metrics()["ndcg@10"] == pytest.approx(noisy["other"].metrics()["ndcg@10"])
+    kept = decide(noisy, options)
+    assert kept.cv_gain >= kept.min_gain and kept.cv_gain <= 1.7 * kept.cv_se  # the margin alone would move
+    assert not kept.adopted and kept.chosen == {} and "within noise" in kept.reason
+    assert f"SE {kept.cv_se:.4f}" in kept.reason and "held-out gain +" in kept.reason
+    assert decide(noisy, options, confidence=0).adopted  # without the noise test the margin lets it through
+    moved = decide(real, options)
+    assert moved.adopted and moved.chosen == {"mode": "bm25"} and moved.cv_gain > moved.threshold >= moved.min_gain

@@ -19,6 +19,9 @@ def tune_command(
     min_gain: float = typer.Option(
         0.005, "--min-gain", help="Held-out NDCG@10 gain over the defaults needed to move off them."
     ),
+    confidence: float = typer.Option(
+        0.95, "--confidence", help="One-sided level at which that gain must be above noise (paired t-test; 0: off)."
+    ),
     folds: int = typer.Option(5, "--folds", help="Cross-validation folds over the dev queries."),
     hits: int = typer.Option(100, "--hits", min=1, help="Hits per query (documents at their best chunk)."),
     limit: int | None = typer.Option(None, "--limit", min=2, help="Use only the first N dev queries."),
@@ -28,7 +31,8 @@ def tune_command(
         None, "--chunk-sizes", help="Also rebuild with these sentence-chunk sizes (e.g. 3,5,8; embeddings cached)."
     ),
 ) -> None:
-    """Try the search pipeline's settings on dev queries; save the best when it beats the defaults held-out."""
+    """Try the search pipeline's settings on dev queries; save the best when it beats the defaults held-out,
+    by at least --min-gain and clearly above noise (a paired t-test over the queries at --confidence)."""
     from rich.table import Table
 
     from embedlab.cli.evaluate import say
@@ -55,7 +59,16 @@ def tune_command(
         except ValueError:
             raise OptionError("--chunk-sizes", f"{chunk_sizes!r} is not a comma-separated list of numbers") from None
         result, size = tune_chunk_sizes(
-            index, ir, sizes, min_gain=min_gain, folds=folds, seed=seed, depth=hits, save=save, progress=say
+            index,
+            ir,
+            sizes,
+            min_gain=min_gain,
+            confidence=confidence,
+            folds=folds,
+            seed=seed,
+            depth=hits,
+            save=save,
+            progress=say,
         )
         if size is not None:
             err_console.print(f"chunk size {size} sentences won{': index rebuilt' if save else ''}", highlight=False)
@@ -63,7 +76,8 @@ def tune_command(
         idx = Index.load(index)
         try:
             result = tune(
-                idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, min_gain=min_gain, folds=folds, seed=seed,
+                idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, min_gain=min_gain, confidence=confidence,
+                folds=folds, seed=seed,
                 depth=hits, save=save, progress=say,
             )  # fmt: skip
         finally:
@@ -77,7 +91,7 @@ def tune_command(
         keys = ("ndcg@10", "mrr@10", "recall@10", "map@100", "ms_per_query")
         table.add_row(row["name"] + mark, *[format_value(row[k]) for k in keys])
     console.print(table)
-    console.print(result.reason, highlight=False, soft_wrap=True)
+    console.print(f"decision: {result.reason}", highlight=False, soft_wrap=True)
     if save:
         what = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) if result.adopted else "the defaults"
         err_console.print(f"saved in {index}: {what} (search, serve and eval --index use them)", highlight=False)

@@ -7,12 +7,21 @@ per-query rankings.
 
 **The guard.** Picking the best of ~20 settings on the same queries that measure it flatters the winner. So the
 choice is cross-validated: the queries are cut into ``folds`` parts; for each part, the setting that is best on the
-other parts is scored on it, beside the defaults. The mean gain of those held-out scores over the defaults is an
-honest estimate of what tuning adds. The index moves off the defaults only when that held-out gain is at least
-``min_gain`` NDCG@10 (0.005 by default: a floor for gains too small to matter; the held-out measurement is the main
-guard, and on small dev sets, where a difference between two pipelines has a standard error of 0.01 or more, a
-higher ``min_gain`` is safer); the setting saved is then the best on all queries. MMR and rerank depths are tried
-on top of the best first stage on all queries, so their held-out estimate is slightly optimistic.
+other parts is scored on it, beside the defaults. That gives every query one held-out difference, "what tuning
+chose without seeing this query" minus "the defaults", and their mean is an honest estimate of what tuning adds.
+The index moves off the defaults only when that held-out gain is both
+
+- at least ``min_gain`` NDCG@10 (0.005 by default: a floor for gains too small to matter to a user), and
+- clearly above noise: a one-sided paired t-test over the per-query differences, ``gain > t * SE`` with ``SE`` the
+  standard error of their mean and ``t`` Student's quantile at ``confidence`` (0.95: on 100 queries
+  ``t = 1.66``). Per-query NDCG differences are bounded and, beyond 30 queries or so, their mean is close to
+  normal, so the paired t-test is the plain, deterministic test of "the mean difference is above zero"; it needs
+  no resampling, and it is the test whose scale the user can check in the printed line (gain, SE).
+
+On a hundred dev queries the SE of a difference between two pipelines is about 0.005-0.03 NDCG@10, so a neighbouring
+setting's gain of +0.01 is not enough, and a real gain of a few hundredths is. The setting saved is then the best on
+all queries. MMR and rerank depths are tried on top of the best first stage on all queries, so their held-out
+estimate is slightly optimistic.
 
 **Without labels** (``pseudo_queries=N``): N queries are made from the corpus itself, inverse-cloze style as
 ``embedlab data pairs-from-corpus`` makes them: a sentence of a document is the query, its document the answer. The
@@ -40,6 +49,7 @@ from embedlab.errors import InputError, ParameterError
 from embedlab.evaluate.pipeline import DEFAULT_DEPTH, SearchRun, _check_ir, run_search
 
 MIN_GAIN = 0.005
+CONFIDENCE = 0.95  # one-sided: the held-out gain must be above zero at this level (a paired t-test)
 METRIC = "ndcg@10"
 DEFAULTS = "defaults"
 
@@ -68,8 +78,11 @@ class TuneResult:
         best: the setting best on all queries.
         chosen: the settings saved (``{}``: the defaults were kept).
         adopted: whether the index moved off the defaults.
-        cv_gain: the cross-validated held-out NDCG@10 gain of tuning over the defaults.
-        min_gain: the gain required to move.
+        cv_gain: the cross-validated held-out NDCG@10 gain of tuning over the defaults (mean over the queries).
+        cv_se: the standard error of that mean (per-query differences, ``std / sqrt(n)``).
+        threshold: the gain required to move: ``max(min_gain, t * cv_se)`` (``cv_gain`` must reach
+            ``min_gain`` and exceed ``t * cv_se``).
+        min_gain: the minimum gain; ``confidence`` the one-sided level of the noise test.
         queries: how many queries were used; ``pseudo`` whether they were made from the corpus.
         reason: one line that says why the choice was made.
         saved: whether the choice was written into the index.
@@ -80,7 +93,10 @@ class TuneResult:
     chosen: dict[str, Any] = field(default_factory=dict)
     adopted: bool = False
     cv_gain: float = 0.0
+    cv_se: float = 0.0
+    threshold: float = MIN_GAIN
     min_gain: float = MIN_GAIN
+    confidence: float = CONFIDENCE
     queries: int = 0
     pseudo: bool = False
     reason: str = ""
@@ -94,6 +110,7 @@ def tune(
     pseudo_queries: int = 0,
     reranker: Any = None,
     min_gain: float = MIN_GAIN,
+    confidence: float = CONFIDENCE,
     folds: int = 5,
     seed: int = 0,
     depth: int = DEFAULT_DEPTH,
@@ -109,6 +126,8 @@ def tune(
         pseudo_queries: without labels, make this many queries from the corpus (a sentence, its document).
         reranker: a cross-encoder (name or loaded): also try reranking the top 10/20/50 of the best first stage.
         min_gain: the held-out NDCG@10 gain over the defaults needed to move off them.
+        confidence: the one-sided level at which that gain must also be above noise (paired t-test over the
+            queries' held-out differences; 0 turns the test off, leaving ``min_gain`` alone).
         folds: cross-validation folds (at most one per query).
         seed: seed of the fold assignment and of the pseudo-queries.
         depth: hits asked per query (documents at their best chunk).
@@ -124,6 +143,7 @@ def tune(
 
     say = progress or (lambda _m: None)
     _check_args(ir, pseudo_queries, min_gain, folds)
+    check_confidence(confidence)
     data = ir if ir is not None else pseudo_query_set(index, pseudo_queries, seed=seed)
     _check_ir(index, data)
     base = SearchSettings()  # tried over the defaults, not over settings an earlier tune saved
@@ -145,7 +165,9 @@ def tune(
         ce = index.reranker(reranker)
         for top in (10, 20, 50):
             trial(f"{first} + rerank_top={top}", {**options[first], "rerank": ce, "rerank_top": top})
-    result = _decide(runs, options, min_gain=min_gain, folds=min(folds, len(data.queries)), seed=seed)
+    result = decide(
+        runs, options, min_gain=min_gain, confidence=confidence, folds=min(folds, len(data.queries)), seed=seed
+    )
     result.queries, result.pseudo = len(data.queries), ir is None
     if save:
         index.save_search_settings(base.merged(**result.chosen) if result.adopted else None)
@@ -172,43 +194,96 @@ def _best(runs: Mapping[str, SearchRun], names: list[str], subset: list[int] | N
     return names[int(np.argmax(scores))]
 
 
-def _decide(
-    runs: Mapping[str, SearchRun], options: Mapping[str, dict[str, Any]], *, min_gain: float, folds: int, seed: int
-) -> TuneResult:
-    """Cross-validated choice: held-out gain of "best on the other folds" over the defaults, then the rule."""
+def check_confidence(confidence: float) -> None:
+    """Refuse a noise-test level outside [0, 1)."""
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence < 1:
+        raise ParameterError("confidence", f"must be at least 0 and below 1, got {confidence!r}")
+
+
+def held_out_differences(runs: Mapping[str, SearchRun], *, folds: int, seed: int) -> np.ndarray:
+    """Per query, NDCG@10 of the setting best on the other folds minus that of the defaults (cross-validated).
+
+    Example:
+        >>> held_out_differences(runs, folds=5, seed=0).mean()  # what tuning adds, held out
+    """
     names = list(runs)
     n = len(runs[DEFAULTS].query_ids)
     if n < 2:
         raise InputError("tuning needs at least 2 queries")
     order = list(range(n))
     random.Random(seed).shuffle(order)
-    parts = [sorted(order[f::folds]) for f in range(folds)]
-    gains = []
-    for held in parts:
-        train = sorted(set(order) - set(held))
-        pick = _best(runs, names, train)
-        gains.append(len(held) * (runs[pick].metrics(held)[METRIC] - runs[DEFAULTS].metrics(held)[METRIC]))
-    cv_gain = float(sum(gains) / n)
-    result = TuneResult(cv_gain=cv_gain, min_gain=min_gain)
+    base = per_query(runs[DEFAULTS])
+    diffs = np.zeros(n)
+    for f in range(folds):
+        held = sorted(order[f::folds])
+        pick = _best(runs, names, sorted(set(order) - set(held)))
+        diffs[held] = per_query(runs[pick])[held] - base[held]
+    return diffs
+
+
+def per_query(run: SearchRun) -> np.ndarray:
+    """Each query's NDCG@10 (their mean is the run's NDCG@10)."""
+    return np.array([run.metrics([i])[METRIC] for i in range(len(run.query_ids))])
+
+
+def noise_threshold(diffs: np.ndarray, confidence: float) -> tuple[float, float]:
+    """``(se, t * se)``: the standard error of the mean difference and the one-sided paired t-test's bar for it."""
+    from scipy.stats import t as student
+
+    n = len(diffs)
+    se = float(np.std(diffs, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return se, (float(student.ppf(confidence, n - 1)) * se if confidence > 0 else 0.0)
+
+
+def decide(
+    runs: Mapping[str, SearchRun],
+    options: Mapping[str, dict[str, Any]],
+    *,
+    min_gain: float = MIN_GAIN,
+    confidence: float = CONFIDENCE,
+    folds: int = 5,
+    seed: int = 0,
+) -> TuneResult:
+    """Cross-validated choice: move off the defaults only when the held-out gain is >= ``min_gain`` and above noise.
+
+    Args:
+        runs: per setting name, its :class:`SearchRun` on the same queries (one named ``defaults``).
+        options: per setting name, its search options (what is saved when it wins).
+        min_gain: the held-out NDCG@10 gain needed; confidence: the one-sided level of the paired t-test.
+        folds, seed: the cross-validation folds and their shuffle.
+
+    Example:
+        >>> decide(runs, options).reason
+        'kept the defaults: held-out gain +0.0081 NDCG@10, SE 0.0061 (...): within noise'
+    """
+    names = list(runs)
+    n = len(runs[DEFAULTS].query_ids)
+    diffs = held_out_differences(runs, folds=folds, seed=seed)
+    cv_gain = float(diffs.mean())
+    se, noise = noise_threshold(diffs, confidence)
+    result = TuneResult(cv_gain=cv_gain, cv_se=se, threshold=max(min_gain, noise), min_gain=min_gain)
+    result.confidence = confidence
     for name in names:
         m = runs[name].metrics()
         keep = ("ndcg@10", "mrr@10", "recall@10", "map@100", "ms_per_query")
-        row = {"name": name, "settings": _printable(options[name]), **{k: m[k] for k in keep}}
-        result.rows.append(row)
+        result.rows.append({"name": name, "settings": _printable(options[name]), **{k: m[k] for k in keep}})
     result.best = _best(runs, names)
     best_gain = runs[result.best].metrics()[METRIC] - runs[DEFAULTS].metrics()[METRIC]
-    if result.best != DEFAULTS and cv_gain >= min_gain and best_gain > 0:
+    test = f"> {noise:.4f} (one-sided paired t-test at {confidence:g})" if confidence > 0 else "(no noise test)"
+    evidence = (
+        f"held-out gain {cv_gain:+.4f} NDCG@10, SE {se:.4f} ({folds}-fold cross-validation, {n} queries); "
+        f"needed >= {min_gain:g} and {test}"
+    )
+    if result.best == DEFAULTS or best_gain <= 0:
+        result.reason = f"kept the defaults: no setting beats them on the dev queries; {evidence}"
+    elif cv_gain < min_gain:
+        result.reason = f"kept the defaults: {evidence}: below the minimum gain"
+    elif cv_gain <= noise:
+        result.reason = f"kept the defaults: {evidence}: within noise"
+    else:
         result.adopted = True
         result.chosen = {k: v for k, v in options[result.best].items() if k != "rerank"}
-        result.reason = (
-            f"{result.best}: NDCG@10 +{best_gain:.4f} over the defaults on all {n} queries, "
-            f"+{cv_gain:.4f} held-out ({folds}-fold cross-validation) >= the minimum gain {min_gain:g}"
-        )
-    else:
-        result.reason = (
-            f"kept the defaults: the held-out gain of tuning is {cv_gain:+.4f} NDCG@10 ({folds}-fold "
-            f"cross-validation), below the minimum gain {min_gain:g}"
-        )
+        result.reason = f"{result.best} (NDCG@10 {best_gain:+.4f} over the defaults on all queries): {evidence}"
     return result
 
 

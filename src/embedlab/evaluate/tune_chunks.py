@@ -26,7 +26,7 @@ import numpy as np
 from embedlab.data import IRDataset
 from embedlab.errors import ParameterError
 from embedlab.evaluate.pipeline import DEFAULT_DEPTH, SearchRun, run_search
-from embedlab.evaluate.tune import MIN_GAIN, TuneResult, _decide, search_grid
+from embedlab.evaluate.tune import CONFIDENCE, MIN_GAIN, TuneResult, check_confidence, decide, search_grid
 from embedlab.models.cache import CachedEncoder
 
 
@@ -84,6 +84,7 @@ def tune_chunk_sizes(
     *,
     cache_dir: str | Path | None = None,
     min_gain: float = MIN_GAIN,
+    confidence: float = CONFIDENCE,
     folds: int = 5,
     seed: int = 0,
     depth: int = DEFAULT_DEPTH,
@@ -98,7 +99,7 @@ def tune_chunk_sizes(
         ir: labelled dev queries.
         sizes: sentence-chunk sizes to try (overlap 1 sentence, none for size 1).
         cache_dir: the embedding cache (default ``~/.cache/embedlab/embeddings``).
-        min_gain, folds, seed, depth: as :func:`embedlab.evaluate.tune.tune`.
+        min_gain, confidence, folds, seed, depth: as :func:`embedlab.evaluate.tune.tune`.
         save: rebuild the index with the winning size and save the winning settings.
         progress: called with a line per step.
     """
@@ -109,6 +110,7 @@ def tune_chunk_sizes(
     say = progress or (lambda _m: None)
     if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
         raise ParameterError("chunk_sizes", f"must be whole numbers of at least 1, got {list(sizes)!r}")
+    check_confidence(confidence)
     index = Index.load(index_path)
     docs = index_documents(index)
     model = index.manifest.model.get("path") or index.manifest.model["name"]
@@ -135,7 +137,9 @@ def tune_chunk_sizes(
                 runs[row], options[row], built[row] = (
                     run_search(idx, ir, k=depth, query_vectors=vectors, settings=base, **opts), dict(opts), size,
                 )  # fmt: skip
-        result = _decide(runs, options, min_gain=min_gain, folds=min(folds, len(ir.queries)), seed=seed)
+        result = decide(
+            runs, options, min_gain=min_gain, confidence=confidence, folds=min(folds, len(ir.queries)), seed=seed
+        )
         size = built[result.best] if result.adopted else None
         if save:
             if size is not None:
