@@ -246,10 +246,12 @@ def _role_prompt(model: Any, role: str) -> str | None:
 
 
 def _token_means(module: Any, texts: list[str]) -> np.ndarray:
-    """The mean of each text's token vectors: one tokenizer call and one sparse product for all ``texts``."""
+    """The mean of each text's token vectors: the ids of all ``texts`` at once, then one sparse product."""
     import scipy.sparse
 
-    rows = [e.ids for e in module.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+    from embedlab.models.backends.static_tokens import WordPieceCache
+
+    rows = WordPieceCache.of(module).token_ids(texts)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     ids = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
