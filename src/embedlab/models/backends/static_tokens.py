@@ -72,7 +72,8 @@ class WordPieceCache:
         return text.isascii() and not (self.added is not None and self.added.search(text))
 
     def _words(self, text: str) -> list[str]:
-        text = text.translate(_CONTROL)
+        if not text.isprintable():  # only then can it hold a control character (a C scan, cheaper than translate)
+            text = text.translate(_CONTROL)
         return self.words.findall(text.lower() if self.lowercase else text)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
@@ -83,7 +84,7 @@ class WordPieceCache:
         if len(self.cache) > MAX_WORDS:
             self.cache.clear()
         cache = self.cache
-        missing = list({w for words in split if words is not None for w in words if w not in cache})
+        missing = list(set(itertools.chain.from_iterable(w for w in split if w is not None)) - cache.keys())
         for word, enc in zip(
             missing, self.tokenizer.encode_batch_fast(missing, add_special_tokens=False), strict=True
         ):
