@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -251,9 +250,7 @@ def _token_means(module: Any, texts: list[str]) -> np.ndarray:
 
     from embedlab.models.backends.static_tokens import WordPieceCache
 
-    rows = WordPieceCache.of(module).token_ids(texts)
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    ids = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+    ids, lengths = WordPieceCache.of(module).flat_ids(texts)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     weight = module.embedding.weight.detach().numpy()
     # A (texts x vocabulary) count matrix times the table sums each text's rows in token order (as EmbeddingBag

@@ -9,9 +9,9 @@ contains one of the tokenizer's added tokens (``[CLS]``, ``[MASK]``...: matched 
 text of any other kind of tokenizer, goes to the tokenizer itself; its truncation is applied to the joined ids.
 
 Example:
-    >>> ids = WordPieceCache.of(tokenizer)
-    >>> ids.token_ids(["A man plays the guitar."]) == [tokenizer.encode("A man plays the guitar.",
-    ...     add_special_tokens=False).ids]
+    >>> ids, lengths = WordPieceCache.of(module).flat_ids(["A man plays the guitar.", "It rains."])
+    >>> ids.tolist() == tokenizer.encode("A man plays the guitar.", add_special_tokens=False).ids + tokenizer.encode(
+    ...     "It rains.", add_special_tokens=False).ids
     True
 """
 
@@ -22,6 +22,8 @@ import json
 import re
 import weakref
 from typing import Any
+
+import numpy as np
 
 # BertNormalizer's clean_text drops control characters (tab, newline and return are whitespace, kept).
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
@@ -76,28 +78,50 @@ class WordPieceCache:
             text = text.translate(_CONTROL)
         return self.words.findall(text.lower() if self.lowercase else text)
 
-    def token_ids(self, texts: list[str]) -> list[list[int]]:
-        """Each text's token ids (no special tokens, the tokenizer's truncation applied)."""
-        if not self.enabled:
-            return [e.ids for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
-        split = [self._words(t) if self._cacheable(t) else None for t in texts]
+    def _fill(self, split: list[list[str] | None]) -> None:
+        """Tokenize (once, in one call) the words of ``split`` the cache does not know yet."""
         if len(self.cache) > MAX_WORDS:
             self.cache.clear()
-        cache = self.cache
-        missing = list(set(itertools.chain.from_iterable(w for w in split if w is not None)) - cache.keys())
-        for word, enc in zip(
-            missing, self.tokenizer.encode_batch_fast(missing, add_special_tokens=False), strict=True
-        ):
-            cache[word] = enc.ids
-        rest = [t for t, words in zip(texts, split, strict=True) if words is None]
-        others = iter(e.ids for e in self.tokenizer.encode_batch_fast(rest, add_special_tokens=False))
-        out = []
-        for words in split:
-            if words is None:
-                out.append(next(others))
-                continue
-            ids = list(itertools.chain.from_iterable(map(cache.__getitem__, words)))
-            if self.max_length is not None and len(ids) > self.max_length:
-                ids = ids[-self.max_length :] if self.keep_left else ids[: self.max_length]
-            out.append(ids)
-        return out
+        missing = list(set(itertools.chain.from_iterable(w for w in split if w is not None)) - self.cache.keys())
+        encodings = self.tokenizer.encode_batch_fast(missing, add_special_tokens=False)
+        self.cache.update(zip(missing, (e.ids for e in encodings), strict=True))
+
+    def flat_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """All texts' token ids end to end, and each text's count of them (no special tokens, the tokenizer's
+        truncation applied): what ``encode_batch_fast(texts, add_special_tokens=False)`` gives, flattened."""
+        if not self.enabled:
+            return _flatten([e.ids for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)])
+        split = [self._words(t) if self._cacheable(t) else None for t in texts]
+        self._fill(split)
+        # The other texts' ids, from the tokenizer, stand in the cache for this call under keys no text can make
+        # (a NUL is a control character: _words drops it).
+        rest = [i for i, words in enumerate(split) if words is None]
+        whole = self.tokenizer.encode_batch_fast([texts[i] for i in rest], add_special_tokens=False)
+        for i, enc in zip(rest, whole, strict=True):
+            self.cache[f"\0{i}"] = enc.ids
+            split[i] = [f"\0{i}"]
+        try:
+            pieces = list(map(self.cache.__getitem__, itertools.chain.from_iterable(split)))  # type: ignore[arg-type]
+        finally:
+            for i in rest:
+                del self.cache[f"\0{i}"]
+        piece_lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        ids = np.fromiter(itertools.chain.from_iterable(pieces), dtype=np.int64, count=int(piece_lengths.sum()))
+        words_per_text = np.fromiter(map(len, split), dtype=np.int64, count=len(split))  # type: ignore[arg-type]
+        ends = np.concatenate([[0], np.cumsum(piece_lengths)])[np.concatenate([[0], np.cumsum(words_per_text)])]
+        return self._truncated(ids, np.diff(ends))
+
+    def _truncated(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The tokenizer's truncation on joined ids: the first (or last) ``max_length`` of each text."""
+        if self.max_length is None or lengths.size == 0 or lengths.max() <= self.max_length:
+            return ids, lengths
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        position = np.arange(ids.size) - starts
+        if self.keep_left:
+            position = np.repeat(lengths, lengths) - 1 - position
+        return ids[position < self.max_length], np.minimum(lengths, self.max_length)
+
+
+def _flatten(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum())), lengths
