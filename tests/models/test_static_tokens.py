@@ -91,3 +91,22 @@ def test_truncation_either_side_is_the_tokenizers(minilm_path: str, direction: s
     ]
     texts += ["unbelievably " * 5, "[MASK] is a token of its own, said the tokenizer"]
     assert _rows(WordPieceCache(tok), texts) == _reference(tok, texts)
+
+
+def test_concurrent_calls_get_their_own_ids(tokenizer, monkeypatch) -> None:
+    """A service encodes from several threads at once; a full cache is replaced while others read it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import embedlab.models.backends.static_tokens as static_tokens
+
+    monkeypatch.setattr(static_tokens, "MAX_WORDS", 50)  # replaced every few calls
+    cache = WordPieceCache(tokenizer)
+    batches = [
+        [f"text {k} number", f"café {k}", f"[SEP] {k} and", "naïve", f"w{k}x yz"]
+        + [f"extra {k * 7 + j}" for j in range(30)]
+        for k in range(8)
+    ]
+    want = [_reference(tokenizer, b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda b: _rows(cache, b), batches)) == want

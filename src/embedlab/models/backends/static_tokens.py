@@ -78,36 +78,38 @@ class WordPieceCache:
             text = text.translate(_CONTROL)
         return self.words.findall(text.lower() if self.lowercase else text)
 
-    def _fill(self, split: list[list[str] | None]) -> None:
-        """Tokenize (once, in one call) the words of ``split`` the cache does not know yet."""
+    def _filled(self, split: list[list[str] | None]) -> dict[str, list[int]]:
+        """The cache, holding every word of ``split`` (the unknown ones tokenized in one call).
+
+        Thread-safe for concurrent encodes (a service): a full cache is replaced, not cleared under a reader, and
+        every call reads the dict its own words went into.
+        """
         if len(self.cache) > MAX_WORDS:
-            self.cache.clear()
-        missing = list(set(itertools.chain.from_iterable(w for w in split if w is not None)) - self.cache.keys())
+            self.cache = {}
+        cache = self.cache
+        missing = list(set(itertools.chain.from_iterable(w for w in split if w is not None)) - cache.keys())
         encodings = self.tokenizer.encode_batch_fast(missing, add_special_tokens=False)
-        self.cache.update(zip(missing, (e.ids for e in encodings), strict=True))
+        cache.update(zip(missing, (e.ids for e in encodings), strict=True))
+        return cache
 
     def flat_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """All texts' token ids end to end, and each text's count of them (no special tokens, the tokenizer's
         truncation applied): what ``encode_batch_fast(texts, add_special_tokens=False)`` gives, flattened."""
         if not self.enabled:
             return _flatten([e.ids for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)])
-        split = [self._words(t) if self._cacheable(t) else None for t in texts]
-        self._fill(split)
-        # The other texts' ids, from the tokenizer, stand in the cache for this call under keys no text can make
-        # (a NUL is a control character: _words drops it).
+        split: list = [self._words(t) if self._cacheable(t) else None for t in texts]
+        cache = self._filled(split)
         rest = [i for i, words in enumerate(split) if words is None]
+        for i in rest:
+            split[i] = (i,)  # one stand-in piece, an int (no word is one): replaced by the tokenizer's ids below
+        pieces = list(map(cache.get, itertools.chain.from_iterable(split)))
+        words_per_text = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        starts = np.cumsum(words_per_text) - words_per_text
         whole = self.tokenizer.encode_batch_fast([texts[i] for i in rest], add_special_tokens=False)
         for i, enc in zip(rest, whole, strict=True):
-            self.cache[f"\0{i}"] = enc.ids
-            split[i] = [f"\0{i}"]
-        try:
-            pieces = list(map(self.cache.__getitem__, itertools.chain.from_iterable(split)))  # type: ignore[arg-type]
-        finally:
-            for i in rest:
-                del self.cache[f"\0{i}"]
+            pieces[starts[i]] = enc.ids
         piece_lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         ids = np.fromiter(itertools.chain.from_iterable(pieces), dtype=np.int64, count=int(piece_lengths.sum()))
-        words_per_text = np.fromiter(map(len, split), dtype=np.int64, count=len(split))  # type: ignore[arg-type]
         ends = np.concatenate([[0], np.cumsum(piece_lengths)])[np.concatenate([[0], np.cumsum(words_per_text)])]
         return self._truncated(ids, np.diff(ends))
 
