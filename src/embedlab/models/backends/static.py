@@ -268,9 +268,10 @@ def encode_static(model: Any, texts: list[str], *, role: str = "text", normalize
     sentence-transformers runs a static model like a transformer: texts sorted by length, then per batch of 32 a
     tokenizer call, tensors built from Python lists and an ``EmbeddingBag`` call whose threads synchronise for a
     few microseconds of work (on a busy CPU, 15 ms a call). Here the whole input (in chunks of
-    :data:`STATIC_CHUNK`) is tokenized in one call by the model's own tokenizer (its truncation included), and the
-    means are one sparse product; the prompt of ``role``, a ``Normalize`` module and the model's ``truncate_dim``
-    are applied as sentence-transformers applies them.
+    :data:`STATIC_CHUNK`) gets its token ids at once, from the model's own tokenizer behind a word cache
+    (:class:`~embedlab.models.backends.static_tokens.WordPieceCache`: the tokenizer's ids, its truncation included),
+    and the means are one sparse product; the prompt of ``role``, a ``Normalize`` module and the model's
+    ``truncate_dim`` are applied as sentence-transformers applies them. ``batch_size`` does not matter here.
 
     Args:
         model: a loaded ``SentenceTransformer``.
