@@ -176,3 +176,34 @@ def test_cli_refuses_before_training(cli, tmp_path):
     code, _, err = cli("train", "--train", data, "-o", tmp_path)  # the folder holding the data
     assert code == 2 and "holds the input" in err
     assert (occupied / "notes.txt").read_text() == "keep"
+
+
+STATIC = ModelInfo(n_params=7_558_400, static=True)  # embedlab distill --pca-dims 256: 29,525 tokens x 256
+
+
+def test_a_static_model_trains_at_its_own_learning_rate_and_batch(tmp_path):
+    p = plan(_recipe(tmp_path), _pairs(200), model_info=STATIC)
+    assert (p.loss, p.batch_size, p.learning_rate, p.warmup_ratio) == ("mnrl", 64, 0.02, 0.1)
+    assert p.recipe.learning_rate == 0.02 and "static model" in p.defaults_why
+    flags = plan(_recipe(tmp_path, learning_rate=0.1, batch_size=16), _pairs(200), model_info=STATIC)
+    assert (flags.batch_size, flags.learning_rate) == (16, 0.1)  # the user's values win
+    small = plan(_recipe(tmp_path), _pairs(60), model_info=STATIC)  # 54 training rows: no batch of 64
+    assert (small.batch_size, small.learning_rate) == (32, 0.02)
+    scored = TrainingData(
+        "scored",
+        Dataset.from_dict({"sentence1": ["a"] * 200, "sentence2": ["b"] * 200, "score": [0.5] * 200}),
+        "s",
+    )
+    cosent = plan(_recipe(tmp_path), scored, model_info=STATIC)  # CoSENT: no rate measured better than 2e-5
+    assert (cosent.loss, cosent.batch_size, cosent.learning_rate) == ("cosent", 16, 2e-5)
+    # a transformer of the same size keeps the gentle fine-tuning rate
+    assert plan(_recipe(tmp_path), _pairs(200), model_info=ModelInfo(n_params=7_558_400)).learning_rate == 2e-5
+
+
+def test_probe_knows_a_static_model_folder(tmp_path):
+    from embedlab.train.model_info import folder_info
+
+    kind = "sentence_transformers.sentence_transformer.modules.static_embedding.StaticEmbedding"
+    (tmp_path / "modules.json").write_text(json.dumps([{"idx": 0, "name": "0", "path": "", "type": kind}]))
+    assert folder_info(tmp_path).static
+    assert not probe_model(Recipe(model="all-MiniLM-L6-v2", train="x")).static

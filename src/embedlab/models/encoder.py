@@ -149,6 +149,11 @@ class SentenceEncoder(RoleMixin):
         check_role(role)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        from embedlab.models.backends.static import encode_static
+
+        fast = encode_static(self.model, list(texts), role=role, normalize=normalize)
+        if fast is not None:  # a static model: the same vectors without the per-batch pipeline
+            return fast
         fn = {"query": self.model.encode_query, "document": self.model.encode_document}.get(role, self.model.encode)
         out = fn(
             list(texts),

@@ -39,6 +39,8 @@ class ModelInfo:
         dim: embedding dimension, when known.
         tokenizer: the model's tokenizer (loaded without the weights; None when unknown): the plan measures how many
             passages exceed ``max_seq_length`` with it.
+        static: the model is a static embedding table (sentence-transformers' ``StaticEmbedding``, what
+            ``embedlab distill`` writes), which trains at its own learning rate.
     """
 
     n_params: int | None = None
@@ -47,6 +49,7 @@ class ModelInfo:
     pretrained: bool = True
     dim: int | None = None
     tokenizer: Any = field(default=None, compare=False, repr=False)
+    static: bool = False
 
 
 def _tokenizer(folder: str | Path) -> Any:
@@ -103,12 +106,22 @@ def folder_info(path: str | Path) -> ModelInfo:
         # a plain transformer folder: sentence-transformers reads up to the position limit (at most 512 by default)
         seq = min(limit, 512) if isinstance(limit, int) else None
     dim = config.get("hidden_size")
+    modules = _json_list(folder / "modules.json")
     return ModelInfo(
         n_params=safetensors_params(folder),
         max_seq_length=seq if isinstance(seq, int) else None,
         position_limit=limit if isinstance(limit, int) else None,
         dim=dim if isinstance(dim, int) else None,
+        static=bool(modules) and str(modules[0].get("type", "")).endswith(".StaticEmbedding"),
     )
+
+
+def _json_list(path: Path) -> list[dict[str, Any]]:
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, list):
+            return [d for d in data if isinstance(d, dict)]
+    return []
 
 
 def probe_model(recipe: Recipe) -> ModelInfo:
@@ -145,4 +158,13 @@ def loaded_info(model: Any, *, pretrained: bool = True) -> ModelInfo:
         position_limit=position_limit(model),
         pretrained=pretrained,
         tokenizer=getattr(model, "tokenizer", None),
+        static=_is_static(model),
     )
+
+
+def _is_static(model: Any) -> bool:
+    """Whether a loaded model's first module is a ``StaticEmbedding`` (an embedding table, no transformer)."""
+    try:
+        return type(next(iter(model))).__name__ == "StaticEmbedding"
+    except (TypeError, StopIteration):
+        return False

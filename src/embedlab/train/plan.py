@@ -29,6 +29,7 @@ from embedlab.train.recipe import Recipe
 
 if TYPE_CHECKING:
     from embedlab.dual import DualConfig
+    from embedlab.train.defaults import Defaults
 
 OUTPUT_KIND = "sentence-model"
 
@@ -167,6 +168,13 @@ TARGET_STEPS = 50
 MAX_EPOCHS_BY_SIZE = 10
 # The measured chunk-pair recipe's learning rate (2e-5, the general default, moves too little in ~50 steps).
 CHUNK_PAIRS_LEARNING_RATE = 5e-5
+# A static model (one embedding table, ``embedlab distill``) trains at a learning rate a thousand times a
+# transformer's: with MNRL for one epoch, 2e-5 moved neither STS-B dev (SNLI pairs) nor aims_qa NDCG@10 (+-0.006),
+# 0.2 broke STS-B (-0.09 to -0.13); lr 0.02 with batch 64 had the best worse-of-the-two gain of 12 settings
+# (+0.027 Spearman, +0.164 NDCG@10; docs/benchmarks.md, "Static models, fast path"). CoSENT on STS-B train gained
+# nothing at any rate (2e-5: +0.000, 1e-3: +0.001, 5e-3: -0.011, 0.02: -0.123), so other losses keep their defaults.
+STATIC_LEARNING_RATE = 0.02
+STATIC_BATCH_SIZE = 64
 
 
 def epochs_by_size(rows: int, batch_size: int) -> int:
@@ -349,6 +357,8 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
     loss = resolve_loss_name(train.shape, requested_loss(recipe, train.shape))
     reason = loss_reason(train.shape, loss, recipe, full_dim=model_info.dim)
     defaults = default_hparams(loss, n_params=model_info.n_params or 0, pretrained=model_info.pretrained)
+    if model_info.static:
+        defaults = static_hparams(defaults, loss in IN_BATCH_NEGATIVES, len(train))
     batch_size = recipe.batch_size or defaults.batch_size
     check_batch(train, loss, batch_size, recipe.train)
     lr = recipe.learning_rate if recipe.learning_rate is not None else defaults.learning_rate
@@ -389,6 +399,25 @@ def plan(recipe: Recipe, data: TrainingInput | TrainingData, *, model_info: Mode
         chunk_pairs=chunking,
         notes=_notes(recipe, kind),
         **schedule,
+    )
+
+
+def static_hparams(defaults: Defaults, in_batch_negatives: bool, rows: int) -> Defaults:
+    """A static model's defaults for an in-batch-negative loss (MNRL and kin): :data:`STATIC_LEARNING_RATE`, and
+    :data:`STATIC_BATCH_SIZE` when the data fills such a batch (smaller data keeps the loss's own batch). Other
+    losses keep ``defaults`` (no rate measured better for them).
+
+    Example:
+        >>> d = static_hparams(default_hparams("mnrl", n_params=7_558_400), True, 3000)
+        >>> d.learning_rate, d.batch_size
+        (0.02, 64)
+    """
+    if not in_batch_negatives:
+        return defaults
+    batch = STATIC_BATCH_SIZE if rows >= STATIC_BATCH_SIZE else defaults.batch_size
+    why = f"static model (one embedding table): lr {STATIC_LEARNING_RATE:g}, {defaults.warmup_ratio:.0%} warm-up"
+    return dataclasses.replace(
+        defaults, learning_rate=STATIC_LEARNING_RATE, batch_size=batch, why=f"{why}, batch {batch}"
     )
 
 
