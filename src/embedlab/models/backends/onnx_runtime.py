@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 from embedlab.errors import ParameterError
 from embedlab.models.backends.onnx_export import FP32_FILE, OUTPUT_NAME, transformer_modules, write_onnx
 from embedlab.models.backends.quantize import int8_file_name
-from embedlab.models.encoder import SentenceEncoder
+from embedlab.models.encoder import Role, SentenceEncoder
 from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
 
 if TYPE_CHECKING:
+    import numpy as np
     import onnxruntime
     from sentence_transformers import SentenceTransformer
 
@@ -142,6 +145,24 @@ def run_on_onnx(model: SentenceTransformer, graphs: dict[str, Path], *, threads:
         module.model = _weightless(module.model.config)
 
 
+@contextmanager
+def torch_single_thread() -> Iterator[None]:
+    """Run torch on one thread while a graph runtime does the heavy work.
+
+    Only tokenisation glue, pooling and normalisation stay on torch; with its own pool of one thread per core, its
+    small ops wait for (and spin against) the runtime's threads after every batch. On all-MiniLM-L6-v2 with 2 cores
+    this alone took ONNX int8 encoding from 568 to 760 sentences/s.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 @dataclass
 class OnnxSentenceEncoder(SentenceEncoder):
     """A :class:`SentenceEncoder` whose transformers run on ONNX Runtime (``backend`` ``onnx`` or ``onnx-int8``).
@@ -159,6 +180,12 @@ class OnnxSentenceEncoder(SentenceEncoder):
                 model_fingerprint(self.path), backend=self.backend, max_seq_length=self.max_seq_length
             )
         return self._fp
+
+    def encode(
+        self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
+    ) -> np.ndarray:
+        with torch_single_thread():
+            return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
 
     def info(self) -> dict[str, Any]:
         info = super().info()
