@@ -130,3 +130,33 @@ def test_unknown_backend_and_word_vectors_are_refused() -> None:
         load_encoder("all-MiniLM-L6-v2", backend="tensorrt")
     with pytest.raises(ParameterError, match="word vectors, which run on numpy"):
         load_encoder("glove-6B-50d", backend="onnx")
+
+
+def test_torch_single_thread_is_one_thread_inside_and_restored_after() -> None:
+    """Inside, torch runs one thread; after, the caller's count is back, and another thread's count is untouched."""
+    import threading
+
+    import torch
+
+    from embedlab.models.backends.onnx_runtime import torch_single_thread
+
+    before = torch.get_num_threads()
+    inside, release = threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+
+    def hold() -> None:
+        with torch_single_thread():
+            seen["worker"] = torch.get_num_threads()
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    inside.wait(5)
+    seen["main while worker inside"] = torch.get_num_threads()
+    release.set()
+    worker.join(5)
+    with torch_single_thread():
+        seen["main inside"] = torch.get_num_threads()
+    assert seen == {"worker": 1, "main while worker inside": before, "main inside": 1}
+    assert torch.get_num_threads() == before

@@ -151,7 +151,8 @@ def torch_single_thread() -> Iterator[None]:
 
     Only tokenisation glue, pooling and normalisation stay on torch; with its own pool of one thread per core, its
     small ops wait for (and spin against) the runtime's threads after every batch. On all-MiniLM-L6-v2 with 2 cores
-    this alone took ONNX int8 encoding from 568 to 760 sentences/s.
+    this alone took ONNX int8 encoding from 568 to 760 sentences/s. torch (OpenMP) keeps the count per calling
+    thread, so the service's worker threads each set and restore their own.
     """
     import torch
 
