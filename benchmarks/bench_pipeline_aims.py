@@ -5,8 +5,9 @@ Every step is an ``embedlab`` command (``python -m embedlab ...``, the code path
 1. ``data split aims_qa/train_dataset.json -o split --by doc --fractions 0.7,0.1,0.2`` (train / dev / test by
    passage: no test passage is trained or tuned on);
 2. ``train --model all-MiniLM-L6-v2 --train split/train.json -o model`` (the defaults; timed);
-3. for the base and the trained model, ``index build`` of the whole collection (the passages of all three splits,
-   ``docs.jsonl``) without chunking (``--chunk none``) and with the defaults (``chunk=auto``);
+3. for the base and the trained model, ``index build`` of the collection (``docs.jsonl``: the passages of all three
+   splits, or with ``--collection held-out`` only those of dev and test, which training never saw) without chunking
+   (``--chunk none``) and with the defaults (``chunk=auto``);
 4. ``eval --index IDX --retrieval split/test.json`` with BM25, dense, hybrid RRF, hybrid weighted 0.5 and the
    default hybrid;
 5. ``tune IDX --retrieval split/dev.json`` (the dev split; saves its choice in the index) and ``eval --index`` again
@@ -15,7 +16,7 @@ Every step is an ``embedlab`` command (``python -m embedlab ...``, the code path
 It prints one markdown table (NDCG@10 on the held-out test questions; rows: pipelines, columns: base / trained x
 whole / chunked), the training time and tune's decisions.
 
-Run: nice -n 5 python benchmarks/bench_pipeline_aims.py [--work DIR] [--model-dir DIR]
+Run: nice -n 5 python benchmarks/bench_pipeline_aims.py [--work DIR] [--model-dir DIR] [--collection held-out]
 (``--model-dir``: reuse a model folder an earlier run trained, skipping step 2.)
 """
 
@@ -64,10 +65,13 @@ def ndcg(results: Path) -> dict[str, float]:
     return {row: next(iter(tasks.values()))["ndcg@10"] for row, tasks in scores.items()}
 
 
-def collection(split: Path, out: Path) -> int:
-    """The whole collection as the user indexes it: every split's passages (BEIR ``corpus.jsonl``) in one file."""
+COLLECTIONS = {"all": ("train", "dev", "test"), "held-out": ("dev", "test")}
+
+
+def collection(split: Path, out: Path, parts: tuple[str, ...] = COLLECTIONS["all"]) -> int:
+    """The collection the user indexes: these splits' passages (BEIR ``corpus.jsonl``) in one file."""
     lines = []
-    for part in ("train", "dev", "test"):
+    for part in parts:
         lines += (split / part / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines)
@@ -123,6 +127,12 @@ def main() -> None:
     ap.add_argument("--data", default=str(DATA), help="aims_qa's train_dataset.json")
     ap.add_argument("--work", default=None, help="work folder (default: a new temporary one)")
     ap.add_argument("--model-dir", default=None, help="reuse this trained model folder instead of training")
+    ap.add_argument(
+        "--collection",
+        choices=sorted(COLLECTIONS),
+        default="all",
+        help="index every split's passages (all) or only the passages never trained on (held-out: dev + test)",
+    )
     args = ap.parse_args()
     if not Path(args.data).exists():
         sys.exit(f"data not found at {args.data}")
@@ -133,7 +143,8 @@ def main() -> None:
     start = time.perf_counter()
     embedlab("data", "split", args.data, "-o", str(split), "--by", "doc", "--fractions", "0.7,0.1,0.2")
     docs = work / "docs.jsonl"
-    print(f"docs.jsonl: {collection(split, docs)} passages (all splits)", flush=True)
+    parts = COLLECTIONS[args.collection]
+    print(f"docs.jsonl: {collection(split, docs, parts)} passages ({' + '.join(parts)})", flush=True)
     model, train_s = train(split, work, args.model_dir)
     print(f"training: {train_s / 60:.1f} min" if train_s else "training: reused", flush=True)
     columns = {name: measure(m, name, work, docs, split) for name, m in (("base", BASE), ("trained", model))}

@@ -178,3 +178,52 @@ def test_a_gain_within_noise_keeps_the_defaults():
     assert decide(noisy, options, confidence=0).adopted  # without the noise test the margin lets it through
     moved = decide(real, options)
     assert moved.adopted and moved.chosen == {"mode": "bm25"} and moved.cv_gain > moved.threshold >= moved.min_gain
+
+
+def test_query_groups_join_queries_that_share_a_relevant_document():
+    from embedlab.evaluate.tune import query_groups
+
+    assert query_groups([{"d1": 1}, {"d2": 1}, {"d1": 1, "d3": 2}, {"d3": 1}, {"d4": 1}]) == [0, 1, 0, 0, 2]
+    assert query_groups([{"a": 1}, {"b": 1}, {"c": 1}]) == [0, 1, 2]
+
+
+def test_noise_threshold_counts_groups_not_queries():
+    import numpy as np
+
+    from embedlab.evaluate.tune import noise_threshold
+
+    diffs = np.array([0.3, -0.1, 0.2, 0.0, 0.25, -0.05, 0.1, 0.15])
+    plain_se, plain_bar = noise_threshold(diffs, 0.95)
+    assert plain_se == pytest.approx(np.std(diffs, ddof=1) / np.sqrt(len(diffs)))
+    assert noise_threshold(diffs, 0.95, list(range(8))) == pytest.approx((plain_se, plain_bar))
+    # the same values as four pairs of twins (two questions per passage, both alike): half the evidence
+    twins = np.repeat(diffs[:4], 2)
+    se_alone, _ = noise_threshold(twins, 0.95)
+    se_pairs, bar_pairs = noise_threshold(twins, 0.95, [0, 0, 1, 1, 2, 2, 3, 3])
+    assert se_pairs > 1.3 * se_alone and bar_pairs > se_pairs * 2.3  # t with 3 degrees of freedom
+
+
+def test_a_gain_carried_by_twin_questions_is_within_noise():
+    """The same per-question outcomes count once per passage when each passage has two questions."""
+    from embedlab.evaluate.pipeline import SearchRun
+    from embedlab.evaluate.tune import decide
+
+    # 20 outcomes: "other" ranks the answer first where the defaults rank it second on 6, the reverse on 2
+    better, worse = set(range(6)), {6, 7}
+    slots = [s for s in range(20) for _ in range(2)]  # every outcome twice: 40 questions
+
+    def runs(doc_of):
+        def run(first):
+            ranks = [[doc_of[i], "x"] if slots[i] in first else ["x", doc_of[i]] for i in range(40)]
+            return SearchRun([f"q{i}" for i in range(40)], ranks, [{doc_of[i]: 1} for i in range(40)], 1.0)
+
+        base = set(range(6, 20))
+        return {"defaults": run(base), "other": run((base - worse) | better)}
+
+    options = {"defaults": {}, "other": {"mode": "bm25"}}
+    alone = decide(runs([f"d{i}" for i in range(40)]), options)  # 40 passages: 40 pieces of evidence
+    twins = decide(runs([f"p{slots[i]}" for i in range(40)]), options)  # 20 passages, two questions each
+    assert alone.cv_gain == pytest.approx(twins.cv_gain)
+    assert alone.adopted and alone.chosen == {"mode": "bm25"}
+    assert twins.cv_se > 1.3 * alone.cv_se
+    assert not twins.adopted and "within noise" in twins.reason
