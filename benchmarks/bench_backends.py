@@ -1,10 +1,11 @@
-"""Encoder backends side by side: sentences/s and quality of one model on torch, ONNX, ONNX int8 and static.
+"""Encoder backends side by side: sentences/s and quality of one model on torch, ONNX, OpenVINO, int8 and static.
 
 The anchor is what embedlab did before backends: sentence-transformers on fp32 torch. In one run, for
 all-MiniLM-L6-v2:
 
 - ``torch``: fp32 torch (the anchor);
-- ``onnx``, ``onnx-int8``: ``load_encoder(..., backend=...)`` (graphs exported into a fresh cache);
+- ``onnx``, ``onnx-int8``, ``openvino``, ``openvino-int8``: ``load_encoder(..., backend=...)`` (graphs exported
+  into a fresh cache; OpenVINO runs fp32 graphs at its default precision, bf16 on CPUs that have it);
 - ``static``: ``embedlab distill`` (model2vec, PCA 256);
 - ``static+corpus``: the same, refined on the STS-B train sentences (no labels; the dev split is scored).
 
@@ -49,7 +50,7 @@ def build(folder: Path, model: str) -> dict:
     from embedlab.models.backends.static import distill_static
 
     encoders = {"torch": load_encoder(model, backend="torch")}
-    for backend in ("onnx", "onnx-int8"):
+    for backend in ("onnx", "onnx-int8", "openvino", "openvino-int8"):
         t0 = time.perf_counter()
         encoders[backend] = load_encoder(model, backend=backend)
         print(f"{backend}: exported and loaded in {time.perf_counter() - t0:.0f} s", flush=True)
