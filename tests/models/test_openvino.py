@@ -171,3 +171,16 @@ def test_openvino_weights_are_not_taken_for_pickles(tmp_path: Path) -> None:
     # A pickle named like OpenVINO weights is still a pickle.
     (folder / "openvino_model.bin").write_bytes(pickle.dumps({"a": 1}, protocol=4))
     assert pickled_weights(tmp_path) == [folder / "openvino_model.bin"]
+
+
+def test_index_records_openvino_and_refuses_another_backend(minilm_path: str, tmp_path: Path) -> None:
+    pytest.importorskip("faiss")
+    from embedlab.index import Index, ModelMismatchError
+
+    docs = [{"id": str(i), "text": t} for i, t in enumerate(SAMPLE_TEXTS)]
+    index = Index.build(minilm_path, docs, tmp_path / "idx", encoder_backend="openvino")
+    assert index.info()["encoder_backend"] == "openvino"
+    hits = Index.load(tmp_path / "idx").search("How can I change my password?", k=1, mode="dense")
+    assert hits[0].id == "1"  # queries embedded with the index's own backend
+    with pytest.raises(ModelMismatchError, match="embedded with the 'openvino' backend, not 'openvino-int8'"):
+        Index.load(tmp_path / "idx", encoder_backend="openvino-int8")
