@@ -184,3 +184,19 @@ def test_index_records_openvino_and_refuses_another_backend(minilm_path: str, tm
     assert hits[0].id == "1"  # queries embedded with the index's own backend
     with pytest.raises(ModelMismatchError, match="embedded with the 'openvino' backend, not 'openvino-int8'"):
         Index.load(tmp_path / "idx", encoder_backend="openvino-int8")
+
+
+def test_encodes_from_two_threads_agree_with_one(minilm_ov: OpenVinoSentenceEncoder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    texts = (SAMPLE_TEXTS + TEXTS) * 4
+    threads = torch.get_num_threads()
+    alone = {role: minilm_ov.encode(texts, role=role, batch_size=8) for role in ("query", "document")}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # as the service's query and document batchers run
+        futures = {role: pool.submit(minilm_ov.encode, texts, role=role, batch_size=8) for role in alone}
+        together = {role: f.result() for role, f in futures.items()}
+    for role in alone:
+        np.testing.assert_allclose(together[role], alone[role], atol=1e-5)
+    assert torch.get_num_threads() == threads  # restored once both are done

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,26 +41,44 @@ if TYPE_CHECKING:
 
 OPENVINO_BACKENDS = ("openvino", "openvino-int8")
 
+_threads_lock = threading.Lock()
+_threads_state = {"depth": 0, "before": 0}
+
 
 @contextmanager
 def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch threads: torch's idle pool spinning beside the runtime's costs it its cores."""
+    """Run the block with ``n`` torch threads: torch's idle pool spinning beside the runtime's costs it its cores.
+
+    The setting is process-wide, so overlapping blocks (the service encodes queries and documents on two threads)
+    share it: the first sets it, the last restores it.
+    """
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
+    with _threads_lock:
+        if _threads_state["depth"] == 0:
+            _threads_state["before"] = torch.get_num_threads()
+            torch.set_num_threads(n)
+        _threads_state["depth"] += 1
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        with _threads_lock:
+            _threads_state["depth"] -= 1
+            if _threads_state["depth"] == 0:
+                torch.set_num_threads(_threads_state["before"])
 
 
 class OpenVinoForward:
-    """A ``Transformer`` module's forward on an OpenVINO infer request: token ids in, token embeddings out."""
+    """A ``Transformer`` module's forward on an OpenVINO infer request: token ids in, token embeddings out.
+
+    An infer request runs one inference at a time, so calls from several threads (the service's query and document
+    batchers) take turns; each already uses every core.
+    """
 
     def __init__(self, compiled: openvino.CompiledModel, output_name: str) -> None:
         self.compiled = compiled
         self.request = compiled.create_infer_request()
+        self.lock = threading.Lock()
         self.inputs = [port.get_any_name() for port in compiled.inputs]
         self.output_name = output_name
 
@@ -68,7 +87,8 @@ class OpenVinoForward:
 
         feed = {name: features[name].cpu().numpy().astype(np.int64, copy=False) for name in self.inputs}
         # share_outputs=False (the default) hands back a copy, which the next call cannot overwrite.
-        out = self.request.infer(feed)[self.compiled.outputs[0]]
+        with self.lock:
+            out = self.request.infer(feed)[self.compiled.outputs[0]]
         features[self.output_name] = torch.from_numpy(out)
         return features
 
