@@ -200,3 +200,20 @@ def test_encodes_from_two_threads_agree_with_one(minilm_ov: OpenVinoSentenceEnco
     for role in alone:
         np.testing.assert_allclose(together[role], alone[role], atol=1e-5)
     assert torch.get_num_threads() == threads  # restored once both are done
+
+
+def test_service_embeds_on_openvino(minilm_path: str, minilm_ov: OpenVinoSentenceEncoder) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from embedlab.serve.app import create_app
+    from embedlab.serve.settings import ServiceSettings
+
+    with TestClient(
+        create_app(model=minilm_path, settings=ServiceSettings(backend="openvino", allowed_hosts=("testserver",)))
+    ) as client:
+        r = client.post("/v1/embeddings", json={"input": ["How do I reset my password?"], "model": "m"})
+    assert r.status_code == 200, r.text
+    got = np.array(r.json()["data"][0]["embedding"], dtype=np.float32)
+    want = minilm_ov.encode(["How do I reset my password?"], normalize=True)[0]
+    assert float(got @ want / np.linalg.norm(got)) > 0.9999
