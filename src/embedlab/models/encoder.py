@@ -51,7 +51,7 @@ class Encoder(Protocol):
     Attributes:
         name: the name the user gave (shown in tables).
         kind: ``sentence-transformers`` or ``word-vectors``.
-        backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``, ``numpy``...).
+        backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``, ``openvino``, ``numpy``...).
     """
 
     name: str
