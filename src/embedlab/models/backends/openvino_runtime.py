@@ -41,31 +41,22 @@ if TYPE_CHECKING:
 
 OPENVINO_BACKENDS = ("openvino", "openvino-int8")
 
-_threads_lock = threading.Lock()
-_threads_state = {"depth": 0, "before": 0}
-
 
 @contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run the block with ``n`` torch threads: torch's idle pool spinning beside the runtime's costs it its cores.
 
-    The setting is process-wide, so overlapping blocks (the service encodes queries and documents on two threads)
-    share it: the first sets it, the last restores it.
+    torch (OpenMP) keeps the count per calling thread, so each thread (the service's query and document batchers)
+    sets and restores its own.
     """
     import torch
 
-    with _threads_lock:
-        if _threads_state["depth"] == 0:
-            _threads_state["before"] = torch.get_num_threads()
-            torch.set_num_threads(n)
-        _threads_state["depth"] += 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
     try:
         yield
     finally:
-        with _threads_lock:
-            _threads_state["depth"] -= 1
-            if _threads_state["depth"] == 0:
-                torch.set_num_threads(_threads_state["before"])
+        torch.set_num_threads(before)
 
 
 class OpenVinoForward:
