@@ -1,10 +1,11 @@
-"""Encoder backends side by side: sentences/s and quality of one model on torch, ONNX, ONNX int8 and static.
+"""Encoder backends side by side: sentences/s and quality of one model on torch, ONNX, OpenVINO, int8 and static.
 
 The anchor is what embedlab did before backends: sentence-transformers on fp32 torch. In one run, for
 all-MiniLM-L6-v2:
 
 - ``torch``: fp32 torch (the anchor);
-- ``onnx``, ``onnx-int8``: ``load_encoder(..., backend=...)`` (graphs exported into a fresh cache);
+- ``onnx``, ``onnx-int8``, ``openvino``, ``openvino-int8``: ``load_encoder(..., backend=...)`` (graphs exported
+  into a fresh cache; OpenVINO runs fp32 graphs at its default precision, bf16 on CPUs that have it);
 - ``static``: ``embedlab distill`` (model2vec, PCA 256);
 - ``static+corpus``: the same, refined on the STS-B train sentences (no labels; the dev split is scored).
 
@@ -16,6 +17,7 @@ Quality: STS-B dev Spearman (cosine, plain ``text`` role) and aims_qa NDCG@10 (q
 Run from the repository root (the machine is shared, so be nice):
 
     nice -n 5 python benchmarks/bench_backends.py --repeats 4
+    nice -n 5 python benchmarks/bench_backends.py --repeats 1 --encoders onnx-int8,openvino-int8  # a quick look
 """
 
 from __future__ import annotations
@@ -43,17 +45,27 @@ def corpus_file(folder: Path) -> Path:
     return path
 
 
-def build(folder: Path, model: str) -> dict:
-    """The encoders to compare, and how long the slow-to-make ones took."""
+ENCODERS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8", "static", "static+corpus")
+
+
+def build(folder: Path, model: str, names: list[str]) -> dict:
+    """The encoders to compare (``names``, torch always first), and how long the slow-to-make ones took."""
     from embedlab.models import load_encoder
     from embedlab.models.backends.static import distill_static
 
     encoders = {"torch": load_encoder(model, backend="torch")}
-    for backend in ("onnx", "onnx-int8"):
+    for backend in ("onnx", "onnx-int8", "openvino", "openvino-int8"):
+        if backend not in names:
+            continue
         t0 = time.perf_counter()
         encoders[backend] = load_encoder(model, backend=backend)
-        print(f"{backend}: exported and loaded in {time.perf_counter() - t0:.0f} s", flush=True)
-    for name, corpus in (("static", None), ("static+corpus", corpus_file(folder))):
+        info = encoders[backend].info()
+        precision = f" (inference precision {info['inference_precision']})" if "inference_precision" in info else ""
+        print(f"{backend}: exported and loaded in {time.perf_counter() - t0:.0f} s{precision}", flush=True)
+    for name in ("static", "static+corpus"):
+        if name not in names:
+            continue
+        corpus = corpus_file(folder) if name == "static+corpus" else None
         report = distill_static(model, folder / name, pca_dims=256, corpus=corpus)
         print(f"{name}: distilled in {report.seconds:.0f} s (losses {report.validation_loss[-3:]})", flush=True)
         encoders[name] = load_encoder(str(folder / name))
@@ -87,7 +99,11 @@ def main() -> None:
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--speed-texts", type=int, default=None, help="Time only the first N sentences.")
+    parser.add_argument("--encoders", default=",".join(ENCODERS), help="Comma-separated subset (torch always runs).")
     args = parser.parse_args()
+    names = [n.strip() for n in args.encoders.split(",") if n.strip()]
+    if unknown := sorted(set(names) - set(ENCODERS)):
+        parser.error(f"unknown encoders {', '.join(unknown)}; choose from {', '.join(ENCODERS)}")
     print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp:
         # A fresh cache: the ONNX graphs are exported by this run, as a first-time user's would be.
@@ -96,7 +112,7 @@ def main() -> None:
 
         sts = load_check(f"sts:{SHARED / 'stsb' / 'sts-dev.csv'}")
         aims = load_check(f"retrieval:{SHARED / 'aims_qa' / 'train_dataset.json'}")
-        encoders = build(Path(tmp), args.model)
+        encoders = build(Path(tmp), args.model, names)
         texts = sts.texts()[: args.speed_texts]
         rates = speed(encoders, texts, args.repeats)
         quality = {k: (check_score(e, sts), check_score(e, aims)) for k, e in encoders.items()}

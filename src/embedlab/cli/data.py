@@ -44,7 +44,9 @@ def mine_negatives_command(
     output: Path = typer.Option(..., "--output", "-o", help="Output file (.jsonl, .csv or .parquet)."),
     corpus: str | None = typer.Option(None, "--corpus", help="Candidate passages (text file/column) [the positives]."),
     model: str = typer.Option("all-MiniLM-L6-v2", "--model", "-m", help="Model that ranks the candidates."),
-    backend: str = typer.Option("auto", "--backend", help="What computes the vectors: auto, torch, onnx, onnx-int8."),
+    backend: str = typer.Option(
+        "auto", "--backend", help="What computes the vectors: auto, torch, onnx, onnx-int8, openvino, openvino-int8."
+    ),
     kind: NegativeKind = typer.Option(NegativeKind.hard, "--kind", help="hard, semi-hard or easy (random)."),
     num_negatives: int = typer.Option(1, "--num-negatives", "-n", help="Negatives per query."),
     range_min: int = typer.Option(0, "--range-min", help="Skip the top N candidates (likely unlabeled positives)."),

@@ -173,7 +173,9 @@ def eval_command(
     batch_size: int = typer.Option(32, "--batch-size", min=1),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:N, mps (checked before loading)."),
     backend: str = typer.Option(
-        "auto", "--backend", help="What computes the vectors: auto (an exported model's own), torch, onnx, onnx-int8."
+        "auto",
+        "--backend",
+        help="What computes the vectors: auto (an exported model's own), torch, onnx[-int8], openvino[-int8].",
     ),
     backends: str | None = typer.Option(
         None, "--backends", help="Several backends side by side, comma-separated (e.g. torch,onnx-int8)."

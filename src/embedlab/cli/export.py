@@ -10,6 +10,7 @@ import typer
 
 class ExportBackend(str, Enum):
     onnx = "onnx"
+    openvino = "openvino"
 
 
 class Quantization(str, Enum):
@@ -21,7 +22,9 @@ def export_command(
     output: Path = typer.Option(..., "--output", "-o", help="The folder to write (an earlier export is replaced)."),
     backend: ExportBackend = typer.Option(ExportBackend.onnx, "--backend", help="The engine to export for."),
     quantize: Quantization | None = typer.Option(
-        None, "--quantize", help="Also write a dynamically quantized graph for this CPU, and load it by default."
+        None,
+        "--quantize",
+        help="Also write an int8 graph (ONNX: dynamic; OpenVINO: NNCF static) and load it by default.",
     ),
     check: str | None = typer.Option(
         None,
@@ -35,10 +38,11 @@ def export_command(
         False, "--force", help="Write the folder even when int8 loses more than the threshold (the card says so)."
     ),
 ) -> None:
-    """Export a model for ONNX Runtime (fp32, and int8 with --quantize), measured against the source model.
+    """Export a model for ONNX Runtime or OpenVINO (fp32, and int8 with --quantize), measured against the source.
 
     The folder loads everywhere in embedlab (`load_encoder(DIR)`, `eval DIR`, `index build --model DIR`) on the
-    exported backend, and in plain sentence-transformers (torch weights, or `backend="onnx"` where installed).
+    exported backend, and in plain sentence-transformers (torch weights, or `backend="onnx"`/`"openvino"` where
+    installed).
     Its README.md states the measured speed and quality.
 
     Example: `embedlab export all-MiniLM-L6-v2 -o minilm-int8 --quantize int8 --check sts:stsb/sts-dev.csv`

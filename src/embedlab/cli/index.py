@@ -24,7 +24,7 @@ from embedlab.index.settings import (
 )
 
 # The encoder backends a user can name; the encoder loader refuses those this installation cannot run.
-ENCODER_BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8", "auto")
+ENCODER_BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8", "auto")
 
 index_app = typer.Typer(
     help="Build and maintain a search index (vectors + ANN + BM25 + metadata) over a document collection.",
@@ -92,7 +92,7 @@ def build(
         None, "--encoder-backend", help="What computes the vectors; queries use the same [default: torch]."
     ),
     backend: BackendChoice | None = typer.Option(  # type: ignore[valid-type]
-        None, "--backend", help="A store (local, qdrant) or an encoder backend (torch, onnx, onnx-int8)."
+        None, "--backend", help="A store (local, qdrant) or an encoder backend (torch, onnx[-int8], openvino[-int8])."
     ),
     url: str | None = typer.Option(
         None, "--url", help="Qdrant server URL (default: Qdrant local mode in the folder)."

@@ -24,7 +24,9 @@ def serve(
     model: str | None = typer.Option(None, "--model", help="Embedding model to serve when there is no index."),
     reranker: str | None = typer.Option(None, "--reranker", help="Cross-encoder for /rerank and reranked search."),
     backend: str | None = typer.Option(
-        _D.backend, "--backend", help="What computes the vectors: torch, onnx, onnx-int8 (default: the index's)."
+        _D.backend,
+        "--backend",
+        help="What computes the vectors: torch, onnx[-int8], openvino[-int8] (default: the index's).",
     ),
     api_key: str | None = typer.Option(
         None,

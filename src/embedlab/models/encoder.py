@@ -51,7 +51,7 @@ class Encoder(Protocol):
     Attributes:
         name: the name the user gave (shown in tables).
         kind: ``sentence-transformers`` or ``word-vectors``.
-        backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``, ``numpy``...).
+        backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``, ``openvino``, ``numpy``...).
     """
 
     name: str
@@ -243,7 +243,7 @@ class WordAverageEncoder(RoleMixin):
 
 
 # "auto": the backend an exported model folder was made for (``embedlab export``), torch for every other model.
-BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-int8")
+BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 
 
 def load_encoder(
@@ -261,6 +261,8 @@ def load_encoder(
             ``glove-6B-50d``) to average.
         backend: what computes the vectors: ``torch``; ``onnx`` (fp32 ONNX Runtime) or ``onnx-int8`` (dynamically
             quantized for this CPU), from the model folder's ``onnx/`` graphs or exported once into the cache;
+            ``openvino`` (fp32 graph at OpenVINO's default precision) or ``openvino-int8`` (NNCF static int8),
+            from the folder's ``openvino/`` graphs or made once into the cache;
             ``auto`` (default): the backend an ``embedlab export`` folder was made for, else ``torch``. Word
             vectors always run on numpy.
         device: ``cpu``, ``cuda``... for transformer models on torch.
@@ -291,6 +293,10 @@ def load_encoder(
         from embedlab.models.backends.export import exported_backend
 
         backend = exported_backend(resolved.path) or "torch"
+    if backend.startswith("openvino"):
+        from embedlab.models.backends.openvino_runtime import load_openvino_encoder
+
+        return load_openvino_encoder(name, backend=backend, max_seq_length=max_seq_length)
     if backend != "torch":
         from embedlab.models.backends.onnx_runtime import load_onnx_encoder
 

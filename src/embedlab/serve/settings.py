@@ -71,7 +71,8 @@ class ServiceSettings:
             name otherwise; ``("*",)``: any.
         cors_origins: browser origins allowed to call the service (none by default: no CORS headers).
         log_level: uvicorn's log level; the access log is one JSON line per request at ``info``.
-        backend: what computes the vectors (``torch``, ``onnx``, ``onnx-int8``): :func:`embedlab.models.load_encoder`.
+        backend: what computes the vectors (``torch``, ``onnx[-int8]``, ``openvino[-int8]``):
+            :func:`embedlab.models.load_encoder`.
             None: the backend the index was built with (``torch`` for a model served without an index).
     """
 

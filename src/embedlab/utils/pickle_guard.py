@@ -94,5 +94,14 @@ def pickled_weights(folder: str | os.PathLike[str]) -> list[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".") and not d.startswith("checkpoint-")]
         if any(f.endswith(".safetensors") for f in files):
             continue
-        found += [Path(root, f) for f in sorted(files) if f.endswith(PICKLED_WEIGHT_SUFFIXES) and f not in _NOT_LOADED]
+        found += [
+            Path(root, f)
+            for f in sorted(files)
+            if f.endswith(PICKLED_WEIGHT_SUFFIXES) and f not in _NOT_LOADED and not _openvino_weights(Path(root, f))
+        ]
     return found
+
+
+def _openvino_weights(path: Path) -> bool:
+    """An OpenVINO graph's ``.bin``: raw tensors beside its ``.xml`` (checked by content, not trusted by name)."""
+    return path.suffix == ".bin" and path.with_suffix(".xml").is_file() and not is_pickle(path)

@@ -1,8 +1,10 @@
-"""``embedlab export``: a model folder that runs on ONNX Runtime, measured against the model it came from.
+"""``embedlab export``: a model folder that runs on ONNX Runtime or OpenVINO, measured against its source model.
 
 The folder is the sentence-transformers model as it saves itself (config, tokenizer, modules and torch weights, so
-plain ``SentenceTransformer(folder)`` loads it), plus each transformer's ONNX graph in sentence-transformers' layout
-(``onnx/model.onnx``; with int8 also ``onnx/model_qint8_<isa>.onnx``), ``embedlab_export.json`` (the backend
+plain ``SentenceTransformer(folder)`` loads it), plus each transformer's graph in sentence-transformers' layout
+(ONNX: ``onnx/model.onnx``, with int8 also ``onnx/model_qint8_<isa>.onnx``; OpenVINO:
+``openvino/openvino_model.xml``, with int8 also ``openvino/openvino_model_qint8_quantized.xml``, each with its
+``.bin``), ``embedlab_export.json`` (the backend
 ``load_encoder(folder)`` picks and the measurements) and a card (``README.md``) with the measured speed and quality.
 
 Quantization is refused when it costs more than ``threshold`` (default 1 %) of the source model's score on the
@@ -28,6 +30,8 @@ from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.models.backends.quality import SAMPLE_TEXTS, agreement, check_score, load_check, throughput
 
 EXPORT_FILE = "embedlab_export.json"
+# The engines a model exports for, with the name a card gives each and the backends each folder runs on.
+ENGINES = {"onnx": "ONNX Runtime", "openvino": "OpenVINO"}
 KIND = "exported-model"
 DEFAULT_THRESHOLD = 0.01
 
@@ -41,8 +45,8 @@ class ExportReport:
     """What an export wrote and measured.
 
     Attributes:
-        backend: the backend the folder runs on by default (``onnx`` or ``onnx-int8``).
-        files: the ONNX files, relative to the folder.
+        backend: the backend the folder runs on by default (``onnx``, ``onnx-int8``, ``openvino``...).
+        files: the graph files, relative to the folder.
         speed: texts per second per backend (``torch`` is the source model).
         quality: the check set's metric per backend (empty without a check set).
         agreement: the lowest cosine between each backend's and the source's embeddings.
@@ -75,9 +79,9 @@ def exported_backend(path: str | Path) -> str | None:
 
 def _measure(source: Any, folder: Path, backends: list[str], check: Any, report: ExportReport) -> None:
     """Fill the report's speed, quality and agreement for the source model and each backend of ``folder``."""
-    from embedlab.models.backends.onnx_runtime import load_onnx_encoder
+    from embedlab.models.encoder import load_encoder
 
-    encoders = {"torch": source, **{b: load_onnx_encoder(str(folder), backend=b) for b in backends}}
+    encoders = {"torch": source, **{b: load_encoder(str(folder), backend=b) for b in backends}}
     texts = check.texts()[:1024] if check is not None else SAMPLE_TEXTS * 8
     ref = source.encode(texts[:256])
     for b in backends:
@@ -100,13 +104,13 @@ def export_model(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ExportReport:
-    """Export ``model`` to ``out`` for ONNX Runtime, measure it against the source and write its card.
+    """Export ``model`` to ``out`` for ONNX Runtime or OpenVINO, measure it against the source and write its card.
 
     Args:
         model: any sentence-transformers model argument (folder, alias, hub id).
         out: the folder to write (an earlier export may be replaced; anything else is refused).
-        backend: ``onnx`` (the only engine for now).
-        quantize: ``int8`` to add (and default to) the int8 graph.
+        backend: ``onnx`` (ONNX Runtime) or ``openvino``.
+        quantize: ``int8`` to add (and default to) the int8 graph (ONNX: dynamic; OpenVINO: NNCF static).
         check: a check set (``sts:FILE``, ``retrieval:FILE`` or a file) to score quality on.
         threshold: the largest relative quality loss of int8 accepted (0.01 = 1 %).
         force: write the folder even when int8 loses more than ``threshold`` (the card says so).
@@ -120,8 +124,8 @@ def export_model(
     from embedlab.utils.atomic import atomic_dir, atomic_write_json, check_output_dir
 
     say = progress or (lambda _msg: None)
-    if backend != "onnx":
-        raise ParameterError("backend", f"unknown export backend {backend!r}; use onnx")
+    if backend not in ENGINES:
+        raise ParameterError("backend", f"unknown export backend {backend!r}; use one of {', '.join(ENGINES)}")
     if quantize not in (None, "int8"):
         raise ParameterError("quantize", f"unknown quantization {quantize!r}; use int8")
     if not 0 <= threshold < 1:
@@ -130,15 +134,13 @@ def export_model(
     inputs = [resolved.path, check.partition(":")[2] or check if check else None]
     check_output_dir(out, KIND, inputs=inputs)
     check_set = load_check(check) if check else None
-    backends = ["onnx", "onnx-int8"] if quantize else ["onnx"]
+    backends = [backend, f"{backend}-int8"] if quantize else [backend]
     with atomic_dir(out, kind=KIND, inputs=inputs) as tmp:
         say(f"saving {model}")
         st_model = load_sentence_model(model, device="cpu")
         st_model.save(str(tmp))
-        say("exporting to ONNX" + (" and quantizing to int8" if quantize else ""))
-        from embedlab.models.backends.onnx_export import write_onnx
-
-        report = ExportReport(model, backends[-1], write_onnx(st_model, tmp, int8=bool(quantize)), check=check)
+        say(f"exporting to {ENGINES[backend]}" + (" and quantizing to int8" if quantize else ""))
+        report = ExportReport(model, backends[-1], _write_graphs(backend, st_model, tmp, bool(quantize)), check=check)
         report.threshold, report.forced = threshold, force
         report.metric = check_set.metric if check_set else None
         say("measuring speed and quality against the source model")
@@ -146,7 +148,7 @@ def export_model(
         if report.loss is not None and report.loss > threshold:
             message = (
                 f"int8 loses {report.loss:.2%} of {report.metric} on {check} "
-                f"({report.quality['torch']:.4f} -> {report.quality['onnx-int8']:.4f}), more than the "
+                f"({report.quality['torch']:.4f} -> {report.quality[report.backend]:.4f}), more than the "
                 f"{threshold * 100:g} % threshold"
             )
             if not force:
@@ -157,8 +159,21 @@ def export_model(
     return report
 
 
+def _write_graphs(engine: str, st_model: Any, root: str | Path, int8: bool) -> list[str]:
+    """Each transformer's graph for ``engine`` under ``root``, in sentence-transformers' layout."""
+    if engine == "openvino":
+        from embedlab.models.backends.openvino_export import write_openvino
+
+        return write_openvino(st_model, root, int8=int8)
+    from embedlab.models.backends.onnx_export import write_onnx
+
+    return write_onnx(st_model, root, int8=int8)
+
+
 def model_card(report: ExportReport) -> str:
     """The card of an exported folder: how to load it, and its speed and quality against the source model."""
+    engine = report.backend.removesuffix("-int8")
+    graph = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}[engine]
     rows = ["| backend | texts/s | x torch | min cosine to torch |" + (f" {report.metric} |" if report.metric else "")]
     rows.append("|---|---|---|---|" + ("---|" if report.metric else ""))
     for b, sps in report.speed.items():
@@ -176,7 +191,7 @@ def model_card(report: ExportReport) -> str:
             verdict += " **Above the threshold: written with --force.**"
     return "\n".join(
         [
-            f"# {Path(report.source).name}, exported for ONNX Runtime",
+            f"# {Path(report.source).name}, exported for {ENGINES[engine]}",
             "",
             f"Exported from `{report.source}` by `embedlab export`. Default backend: `{report.backend}`.",
             "",
@@ -185,8 +200,8 @@ def model_card(report: ExportReport) -> str:
             "encoder = load_encoder('THIS_FOLDER')  # " + report.backend,
             "```",
             "",
-            "`SentenceTransformer('THIS_FOLDER')` loads the torch weights; with sentence-transformers' ONNX extra, "
-            "`backend='onnx'` loads `onnx/model.onnx`.",
+            "`SentenceTransformer('THIS_FOLDER')` loads the torch weights; with sentence-transformers' "
+            f"{ENGINES[engine]} extra, `backend='{engine}'` loads `{graph}`.",
             "",
             f"Measured on {'`' + report.check + '`' if report.check else 'a built-in sample of sentences'}, "
             "best of interleaved repeats, on the machine that exported it:",
@@ -195,7 +210,7 @@ def model_card(report: ExportReport) -> str:
             "",
             verdict,
             "",
-            "ONNX files: " + ", ".join(f"`{f}`" for f in report.files),
+            "Graph files: " + ", ".join(f"`{f}`" for f in report.files),
             "",
         ]
     )

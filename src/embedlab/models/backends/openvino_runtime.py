@@ -1,0 +1,215 @@
+"""Sentence-transformers models whose transformers run on OpenVINO (fp32 or int8): the ``openvino`` backends.
+
+As with the ONNX backends, the model is loaded as sentence-transformers loads it and each ``Transformer`` module's
+forward is replaced, here by an OpenVINO compiled model (one infer request each), and its torch weights released;
+tokenisation, prompts, pooling, Dense, Normalize and a two-tower ``Router`` stay the model's own code. ``openvino``
+runs the fp32 graph with OpenVINO's default precision hint (bf16 on CPUs with AVX512-BF16 or AMX, which agrees with
+fp32 to a cosine of about 0.99999); ``openvino-int8`` runs NNCF's static int8 graph. The precision used is in
+``info()``. Graphs come from the model folder when it holds them (an ``embedlab export --backend openvino`` output,
+or any folder in sentence-transformers' OpenVINO layout), else are made once into
+``~/.cache/embedlab/openvino/<fingerprint>``.
+
+Example:
+    >>> enc = load_openvino_encoder("all-MiniLM-L6-v2", backend="openvino-int8")
+    >>> enc.encode_queries(["how fast is int8?"]).shape
+    (1, 384)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embedlab.errors import ParameterError
+from embedlab.models.backends.onnx_export import transformer_modules
+from embedlab.models.backends.onnx_runtime import _weightless, cpu_threads
+from embedlab.models.backends.openvino_export import FP32_XML, INT8_XML, OV_DIR, write_openvino
+from embedlab.models.encoder import Role, SentenceEncoder
+from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
+
+if TYPE_CHECKING:
+    import openvino
+    from sentence_transformers import SentenceTransformer
+
+OPENVINO_BACKENDS = ("openvino", "openvino-int8")
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch threads: torch's idle pool spinning beside the runtime's costs it its cores.
+
+    torch (OpenMP) keeps the count per calling thread, so each thread (the service's query and document batchers)
+    sets and restores its own.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class OpenVinoForward:
+    """A ``Transformer`` module's forward on an OpenVINO infer request: token ids in, token embeddings out.
+
+    An infer request runs one inference at a time, so calls from several threads (the service's query and document
+    batchers) take turns; each already uses every core.
+    """
+
+    def __init__(self, compiled: openvino.CompiledModel, output_name: str) -> None:
+        self.compiled = compiled
+        self.request = compiled.create_infer_request()
+        self.lock = threading.Lock()
+        self.inputs = [port.get_any_name() for port in compiled.inputs]
+        self.output_name = output_name
+
+    def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
+        import torch
+
+        feed = {name: features[name].cpu().numpy().astype(np.int64, copy=False) for name in self.inputs}
+        # share_outputs=False (the default) hands back a copy, which the next call cannot overwrite.
+        with self.lock:
+            out = self.request.infer(feed)[self.compiled.outputs[0]]
+        features[self.output_name] = torch.from_numpy(out)
+        return features
+
+
+def openvino_cache_dir() -> Path:
+    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``openvino``."""
+    from embedlab.models.cache import default_cache_dir
+
+    return default_cache_dir().parent / "openvino"
+
+
+def _find(folder: Path, int8: bool) -> Path | None:
+    path = folder / OV_DIR / (INT8_XML if int8 else FP32_XML)
+    return path if path.is_file() and path.with_suffix(".bin").is_file() else None
+
+
+def ov_graphs_for(model: SentenceTransformer, path: str, *, int8: bool) -> dict[str, Path]:
+    """The OpenVINO graph of each transformer folder of ``model``: from its own folder, else from (or into) the
+    cache (written aside and moved in, so a process killed mid-way leaves no half graph)."""
+    folders = [rel for rel, _ in transformer_modules(model)]
+    if not folders:
+        raise ParameterError("backend", "the model has no transformer to run on OpenVINO (static models run on torch)")
+    cached = openvino_cache_dir() / model_fingerprint(path)
+    for base in (Path(path), cached):
+        found = {rel: _find(base / rel, int8) for rel in folders}
+        if all(found.values()):
+            return found  # type: ignore[return-value]
+    cached.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cached) as tmp:
+        for rel in write_openvino(model, tmp, int8=int8):
+            for src in (Path(tmp) / rel, (Path(tmp) / rel).with_suffix(".bin")):
+                dst = cached / src.relative_to(tmp)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(src), str(dst))
+    return {rel: _find(cached / rel, int8) for rel in folders}  # type: ignore[misc]
+
+
+def run_on_openvino(model: SentenceTransformer, graphs: dict[str, Path], *, threads: int | None = None) -> str:
+    """Replace each transformer's forward in ``model`` by its compiled OpenVINO graph; release its torch weights.
+
+    Returns:
+        The inference precision OpenVINO chose (``f32``, ``bf16``...).
+    """
+    from embedlab.utils.optional import require
+
+    ov = require("openvino", "openvino")
+    core = ov.Core()
+    # LATENCY: one stream using every thread for one batch at a time, which is how encode() calls it.
+    config = {"INFERENCE_NUM_THREADS": threads or cpu_threads(), "PERFORMANCE_HINT": "LATENCY"}
+    precision = ""
+    for rel, module in transformer_modules(model):
+        compiled = core.compile_model(core.read_model(str(graphs[rel])), "CPU", config)
+        precision = compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
+        module.forward = OpenVinoForward(compiled, module.module_output_name)
+        module.model = _weightless(module.model.config)
+    return precision
+
+
+@dataclass
+class OpenVinoSentenceEncoder(SentenceEncoder):
+    """A :class:`SentenceEncoder` whose transformers run on OpenVINO (``backend`` ``openvino`` or ``openvino-int8``).
+
+    Attributes:
+        graphs: the ``.xml`` file of each transformer folder.
+        precision: the inference precision OpenVINO runs at on this CPU.
+    """
+
+    graphs: dict[str, Path] | None = None
+    precision: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fp is None:
+            self._fp = variant_fingerprint(
+                model_fingerprint(self.path), backend=self.backend, max_seq_length=self.max_seq_length
+            )
+        return self._fp
+
+    def encode(
+        self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` in ``role``, with torch on one thread while OpenVINO uses the cores."""
+        with torch_threads(1):
+            return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
+
+    def info(self) -> dict[str, Any]:
+        info = super().info()
+        files = [f for p in (self.graphs or {}).values() for f in (Path(p), Path(p).with_suffix(".bin"))]
+        info["model_mb"] = round(info["model_mb"] + sum(f.stat().st_size for f in files) / 2**20, 2)
+        info["params"] = None  # the transformers' weights live in the graphs
+        info["openvino_files"] = [str(p) for p in (self.graphs or {}).values()]
+        info["inference_precision"] = self.precision
+        return info
+
+
+def load_openvino_encoder(
+    name: str, *, backend: str = "openvino", max_seq_length: int | None = None, threads: int | None = None
+) -> OpenVinoSentenceEncoder:
+    """Load a sentence-transformers model with its transformers on OpenVINO.
+
+    Args:
+        name: anything :func:`embedlab.models.resolve_model` accepts.
+        backend: ``openvino`` (fp32 graph, OpenVINO's default precision) or ``openvino-int8`` (NNCF static int8).
+        max_seq_length: truncate inputs to this many tokens.
+        threads: inference threads (default: the usable cores).
+
+    Raises:
+        ParameterError: an unknown backend, word vectors, or a model with no transformer.
+        MissingExtraError: openvino (or nncf, to make an int8 graph) is not installed.
+    """
+    from embedlab.models.resolve import load_sentence_model, resolve_model
+    from embedlab.utils.optional import require
+
+    if backend not in OPENVINO_BACKENDS:
+        raise ParameterError(
+            "backend", f"unknown OpenVINO backend {backend!r}; use one of {', '.join(OPENVINO_BACKENDS)}"
+        )
+    require("openvino", "openvino")
+    resolved = resolve_model(name)
+    if resolved.kind in ("word-vectors", "glove-npy"):
+        raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
+    model = load_sentence_model(name, device="cpu", max_seq_length=max_seq_length)
+    graphs = ov_graphs_for(model, resolved.path, int8=backend == "openvino-int8")
+    precision = run_on_openvino(model, graphs, threads=threads)
+    return OpenVinoSentenceEncoder(
+        model,
+        name=name,
+        path=resolved.path,
+        max_seq_length=max_seq_length,
+        backend=backend,
+        graphs=graphs,
+        precision=precision,
+    )
