@@ -20,8 +20,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +28,7 @@ import numpy as np
 
 from embedlab.errors import ParameterError
 from embedlab.models.backends.onnx_export import transformer_modules
-from embedlab.models.backends.onnx_runtime import _weightless, cpu_threads
+from embedlab.models.backends.onnx_runtime import _weightless, cpu_threads, torch_single_thread
 from embedlab.models.backends.openvino_export import FP32_XML, INT8_XML, OV_DIR, write_openvino
 from embedlab.models.encoder import Role, SentenceEncoder
 from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
@@ -40,23 +38,6 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 OPENVINO_BACKENDS = ("openvino", "openvino-int8")
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch threads: torch's idle pool spinning beside the runtime's costs it its cores.
-
-    torch (OpenMP) keeps the count per calling thread, so each thread (the service's query and document batchers)
-    sets and restores its own.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class OpenVinoForward:
@@ -162,7 +143,7 @@ class OpenVinoSentenceEncoder(SentenceEncoder):
         self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
     ) -> np.ndarray:
         """Embeddings of ``texts`` in ``role``, with torch on one thread while OpenVINO uses the cores."""
-        with torch_threads(1):
+        with torch_single_thread():
             return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
 
     def info(self) -> dict[str, Any]:
