@@ -283,7 +283,12 @@ def search(
     ),
     model: str | None = typer.Option(None, "--model", help="Query model (must be the index's; default: manifest)."),
     encoder_backend: EncoderBackendChoice | None = typer.Option(  # type: ignore[valid-type]
-        None, "--encoder-backend", "--backend", help="Query encoder backend (must be the index's; default: manifest)."
+        None,
+        "--encoder-backend",
+        "--backend",
+        metavar="BACKEND",  # with both names the choice list would not fit 80 columns: it is in the help instead
+        help=f"Query encoder backend: {', '.join(c.value for c in EncoderBackendChoice)} "
+        "(must be the index's; default: manifest).",
     ),
     as_json: bool = typer.Option(
         False, "--json", help="Print results as JSON (NaN and infinite metadata values become null)."
