@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,30 +111,76 @@ def _find(folder: Path, int8: bool) -> Path | None:
     return others[0] if others else None
 
 
-def onnx_cache_dir() -> Path:
-    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``onnx``."""
+def engine_cache_dir(engine: str) -> Path:
+    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus the engine's folder (``onnx``, ``openvino``)."""
     from embedlab.models.cache import default_cache_dir
 
-    return default_cache_dir().parent / "onnx"
+    return default_cache_dir().parent / engine
 
 
-def graphs_for(model: SentenceTransformer, path: str, *, int8: bool) -> dict[str, Path]:
-    """The ONNX graph of each transformer folder of ``model``: from its own folder, else from (or into) the cache."""
+def onnx_cache_dir() -> Path:
+    """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``onnx``."""
+    return engine_cache_dir("onnx")
+
+
+@dataclass(frozen=True)
+class GraphEngine:
+    """What differs between the graph engines: their name, cache folder, and how a graph is found and written.
+
+    Attributes:
+        name: shown in errors (``ONNX``, ``OpenVINO``).
+        folder: the cache folder under ``~/.cache/embedlab``.
+        find: ``find(transformer folder, int8)``: the graph file there, or None.
+        write: ``write(model, root, int8=...)``: writes every transformer's graph under ``root``.
+    """
+
+    name: str
+    folder: str
+    find: Callable[[Path, bool], Path | None]
+    write: Callable[..., list[str]]
+
+
+ONNX_ENGINE = GraphEngine("ONNX", "onnx", _find, write_onnx)
+
+
+def graphs_for(
+    model: SentenceTransformer, path: str, *, int8: bool, engine: GraphEngine = ONNX_ENGINE
+) -> dict[str, Path]:
+    """The graph of each transformer folder of ``model`` for ``engine``: from the model's own folder, else from
+    (or, written aside and moved in, into) the engine's cache under the model's fingerprint."""
     folders = [rel for rel, _ in transformer_modules(model)]
     if not folders:
-        raise ParameterError("backend", "the model has no transformer to run on ONNX (static models run on torch)")
-    for base in (Path(path), onnx_cache_dir() / model_fingerprint(path)):
-        found = {rel: _find(base / rel, int8) for rel in folders}
+        raise ParameterError(
+            "backend", f"the model has no transformer to run on {engine.name} (static models run on torch)"
+        )
+    cached = engine_cache_dir(engine.folder) / model_fingerprint(path)
+    for base in (Path(path), cached):
+        found = {rel: engine.find(base / rel, int8) for rel in folders}
         if all(found.values()):
             return found  # type: ignore[return-value]
-    cached = onnx_cache_dir() / model_fingerprint(path)
     cached.mkdir(parents=True, exist_ok=True)
     # Written aside and moved in, so a process killed mid-export leaves no half graph for the next one to load.
     with tempfile.TemporaryDirectory(dir=cached) as tmp:
-        for rel in write_onnx(model, tmp, int8=int8):
-            (cached / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(Path(tmp) / rel), str(cached / rel))
-    return {rel: _find(cached / rel, int8) for rel in folders}  # type: ignore[misc]
+        engine.write(model, tmp, int8=int8)
+        for src in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
+            dst = cached / src.relative_to(tmp)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(src), str(dst))
+    return {rel: engine.find(cached / rel, int8) for rel in folders}  # type: ignore[misc]
+
+
+def sentence_model_for(name: str, max_seq_length: int | None) -> tuple[str, SentenceTransformer]:
+    """The resolved path and the loaded sentence-transformers model of ``name``, to run on a graph engine.
+
+    Raises:
+        ParameterError: ``name`` is word vectors (they run on numpy, not on a graph engine).
+    """
+    from embedlab.models.resolve import load_sentence_model, resolve_model
+
+    resolved = resolve_model(name)
+    if resolved.kind in ("word-vectors", "glove-npy"):
+        raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
+    return resolved.path, load_sentence_model(name, device="cpu", max_seq_length=max_seq_length)
 
 
 def run_on_onnx(model: SentenceTransformer, graphs: dict[str, Path], *, threads: int | None = None) -> None:
@@ -188,12 +234,18 @@ class OnnxSentenceEncoder(SentenceEncoder):
         with torch_single_thread():
             return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
 
+    files_key = "onnx_files"
+
+    def graph_files(self) -> list[Path]:
+        """Every file the graphs are made of (their weights included)."""
+        return [Path(p) for p in (self.graphs or {}).values()]
+
     def info(self) -> dict[str, Any]:
         info = super().info()
-        onnx_bytes = sum(Path(p).stat().st_size for p in (self.graphs or {}).values())
-        info["model_mb"] = round(info["model_mb"] + onnx_bytes / 2**20, 2)
+        graph_bytes = sum(f.stat().st_size for f in self.graph_files())
+        info["model_mb"] = round(info["model_mb"] + graph_bytes / 2**20, 2)
         info["params"] = None  # the transformers' weights live in the graphs
-        info["onnx_files"] = [str(p) for p in (self.graphs or {}).values()]
+        info[self.files_key] = [str(p) for p in (self.graphs or {}).values()]
         return info
 
 
@@ -211,16 +263,11 @@ def load_onnx_encoder(
     Raises:
         ParameterError: an unknown backend, word vectors, or a model with no transformer.
     """
-    from embedlab.models.resolve import load_sentence_model, resolve_model
-
     if backend not in ONNX_BACKENDS:
         raise ParameterError("backend", f"unknown ONNX backend {backend!r}; use one of {', '.join(ONNX_BACKENDS)}")
-    resolved = resolve_model(name)
-    if resolved.kind in ("word-vectors", "glove-npy"):
-        raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
-    model = load_sentence_model(name, device="cpu", max_seq_length=max_seq_length)
-    graphs = graphs_for(model, resolved.path, int8=backend == "onnx-int8")
+    path, model = sentence_model_for(name, max_seq_length)
+    graphs = graphs_for(model, path, int8=backend == "onnx-int8")
     run_on_onnx(model, graphs, threads=threads)
     return OnnxSentenceEncoder(
-        model, name=name, path=resolved.path, max_seq_length=max_seq_length, backend=backend, graphs=graphs
+        model, name=name, path=path, max_seq_length=max_seq_length, backend=backend, graphs=graphs
     )

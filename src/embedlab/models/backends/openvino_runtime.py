@@ -17,8 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +26,16 @@ import numpy as np
 
 from embedlab.errors import ParameterError
 from embedlab.models.backends.onnx_export import transformer_modules
-from embedlab.models.backends.onnx_runtime import _weightless, cpu_threads, torch_single_thread
+from embedlab.models.backends.onnx_runtime import (
+    GraphEngine,
+    OnnxSentenceEncoder,
+    _weightless,
+    cpu_threads,
+    engine_cache_dir,
+    graphs_for,
+    sentence_model_for,
+)
 from embedlab.models.backends.openvino_export import FP32_XML, INT8_XML, OV_DIR, write_openvino
-from embedlab.models.encoder import Role, SentenceEncoder
-from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
 
 if TYPE_CHECKING:
     import openvino
@@ -67,9 +71,7 @@ class OpenVinoForward:
 
 def openvino_cache_dir() -> Path:
     """``$EMBEDLAB_CACHE`` or ``~/.cache/embedlab``, plus ``openvino``."""
-    from embedlab.models.cache import default_cache_dir
-
-    return default_cache_dir().parent / "openvino"
+    return engine_cache_dir("openvino")
 
 
 def _find(folder: Path, int8: bool) -> Path | None:
@@ -77,25 +79,7 @@ def _find(folder: Path, int8: bool) -> Path | None:
     return path if path.is_file() and path.with_suffix(".bin").is_file() else None
 
 
-def ov_graphs_for(model: SentenceTransformer, path: str, *, int8: bool) -> dict[str, Path]:
-    """The OpenVINO graph of each transformer folder of ``model``: from its own folder, else from (or into) the
-    cache (written aside and moved in, so a process killed mid-way leaves no half graph)."""
-    folders = [rel for rel, _ in transformer_modules(model)]
-    if not folders:
-        raise ParameterError("backend", "the model has no transformer to run on OpenVINO (static models run on torch)")
-    cached = openvino_cache_dir() / model_fingerprint(path)
-    for base in (Path(path), cached):
-        found = {rel: _find(base / rel, int8) for rel in folders}
-        if all(found.values()):
-            return found  # type: ignore[return-value]
-    cached.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cached) as tmp:
-        for rel in write_openvino(model, tmp, int8=int8):
-            for src in (Path(tmp) / rel, (Path(tmp) / rel).with_suffix(".bin")):
-                dst = cached / src.relative_to(tmp)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(src), str(dst))
-    return {rel: _find(cached / rel, int8) for rel in folders}  # type: ignore[misc]
+OPENVINO_ENGINE = GraphEngine("OpenVINO", "openvino", _find, write_openvino)  # an .xml beside its .bin
 
 
 def run_on_openvino(model: SentenceTransformer, graphs: dict[str, Path], *, threads: int | None = None) -> str:
@@ -120,58 +104,35 @@ def run_on_openvino(model: SentenceTransformer, graphs: dict[str, Path], *, thre
 
 
 @dataclass
-class OpenVinoSentenceEncoder(SentenceEncoder):
+class OpenVinoSentenceEncoder(OnnxSentenceEncoder):
     """A :class:`SentenceEncoder` whose transformers run on OpenVINO (``backend`` ``openvino`` or ``openvino-int8``).
+
+    Shares the ONNX encoder's fingerprint (model content, backend, sequence length) and its one-thread torch.
 
     Attributes:
         graphs: the ``.xml`` file of each transformer folder.
         precision: the inference precision OpenVINO runs at on this CPU.
     """
 
-    graphs: dict[str, Path] | None = None
     precision: str = ""
 
-    @property
-    def fingerprint(self) -> str:
-        if self._fp is None:
-            self._fp = variant_fingerprint(
-                model_fingerprint(self.path), backend=self.backend, max_seq_length=self.max_seq_length
-            )
-        return self._fp
+    files_key = "openvino_files"
 
-    def encode(
-        self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
-    ) -> np.ndarray:
-        """Embeddings of ``texts`` in ``role``, with torch on one thread while OpenVINO uses the cores."""
-        with torch_single_thread():
-            return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
+    def graph_files(self) -> list[Path]:
+        return [f for p in (self.graphs or {}).values() for f in (Path(p), Path(p).with_suffix(".bin"))]
 
     def info(self) -> dict[str, Any]:
-        info = super().info()
-        files = [f for p in (self.graphs or {}).values() for f in (Path(p), Path(p).with_suffix(".bin"))]
-        info["model_mb"] = round(info["model_mb"] + sum(f.stat().st_size for f in files) / 2**20, 2)
-        info["params"] = None  # the transformers' weights live in the graphs
-        info["openvino_files"] = [str(p) for p in (self.graphs or {}).values()]
-        info["inference_precision"] = self.precision
-        return info
+        return {**super().info(), "inference_precision": self.precision}
 
 
 def load_openvino_encoder(
     name: str, *, backend: str = "openvino", max_seq_length: int | None = None, threads: int | None = None
 ) -> OpenVinoSentenceEncoder:
-    """Load a sentence-transformers model with its transformers on OpenVINO.
-
-    Args:
-        name: anything :func:`embedlab.models.resolve_model` accepts.
-        backend: ``openvino`` (fp32 graph, OpenVINO's default precision) or ``openvino-int8`` (NNCF static int8).
-        max_seq_length: truncate inputs to this many tokens.
-        threads: inference threads (default: the usable cores).
-
-    Raises:
-        ParameterError: an unknown backend, word vectors, or a model with no transformer.
-        MissingExtraError: openvino (or nncf, to make an int8 graph) is not installed.
+    """Load a sentence-transformers model with its transformers on OpenVINO: :func:`load_onnx_encoder`'s arguments,
+    with ``backend`` ``openvino`` (fp32 graph, OpenVINO's default precision) or ``openvino-int8`` (NNCF static int8)
+    and ``threads`` OpenVINO's inference threads. Raises ``MissingExtraError`` too when openvino (or nncf, to make an
+    int8 graph) is not installed.
     """
-    from embedlab.models.resolve import load_sentence_model, resolve_model
     from embedlab.utils.optional import require
 
     if backend not in OPENVINO_BACKENDS:
@@ -179,16 +140,13 @@ def load_openvino_encoder(
             "backend", f"unknown OpenVINO backend {backend!r}; use one of {', '.join(OPENVINO_BACKENDS)}"
         )
     require("openvino", "openvino")
-    resolved = resolve_model(name)
-    if resolved.kind in ("word-vectors", "glove-npy"):
-        raise ParameterError("backend", f"{name!r} is word vectors, which run on numpy; use the torch backend")
-    model = load_sentence_model(name, device="cpu", max_seq_length=max_seq_length)
-    graphs = ov_graphs_for(model, resolved.path, int8=backend == "openvino-int8")
+    path, model = sentence_model_for(name, max_seq_length)
+    graphs = graphs_for(model, path, int8=backend == "openvino-int8", engine=OPENVINO_ENGINE)
     precision = run_on_openvino(model, graphs, threads=threads)
     return OpenVinoSentenceEncoder(
         model,
         name=name,
-        path=resolved.path,
+        path=path,
         max_seq_length=max_seq_length,
         backend=backend,
         graphs=graphs,
