@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _machine import machine  # benchmarks/ is on sys.path when a script runs
+from _machine import interleaved_rates, machine  # benchmarks/ is on sys.path when a script runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -72,28 +72,6 @@ def build(folder: Path, model: str, names: list[str]) -> dict:
     return encoders
 
 
-def speed(encoders: dict, texts: list[str], repeats: int, min_seconds: float = 1.0) -> dict[str, tuple[float, float]]:
-    """Sentences/s of each encoder (best of ``repeats`` interleaved) and the 1-minute load during its best run.
-
-    A run encodes ``texts`` as many times as it takes to last ``min_seconds``, so a static model's 0.1 s pass is not
-    timed alone (one scheduler hiccup would halve it).
-    """
-    best: dict[str, tuple[float, float]] = {k: (0.0, 0.0) for k in encoders}
-    for enc in encoders.values():
-        enc.encode(texts[:64], batch_size=32)  # warm-up
-    for _ in range(repeats):
-        for key, enc in encoders.items():
-            load_before = os.getloadavg()[0]
-            done, t0 = 0, time.perf_counter()
-            while done == 0 or time.perf_counter() - t0 < min_seconds:
-                enc.encode(texts, batch_size=32)
-                done += len(texts)
-            rate = done / (time.perf_counter() - t0)
-            if rate > best[key][0]:
-                best[key] = (rate, max(load_before, os.getloadavg()[0]))
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
@@ -114,7 +92,9 @@ def main() -> None:
         aims = load_check(f"retrieval:{SHARED / 'aims_qa' / 'train_dataset.json'}")
         encoders = build(Path(tmp), args.model, names)
         texts = sts.texts()[: args.speed_texts]
-        rates = speed(encoders, texts, args.repeats)
+        rates = interleaved_rates(
+            {k: (lambda t, e=e: e.encode(t, batch_size=32)) for k, e in encoders.items()}, texts, args.repeats
+        )
         quality = {k: (check_score(e, sts), check_score(e, aims)) for k, e in encoders.items()}
     base_rate, (base_sts, base_ir) = rates["torch"][0], quality["torch"]
     print(f"\n{len(texts)} sentences (STS-B dev), batch 32, best of {args.repeats} interleaved\n")

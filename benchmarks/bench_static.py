@@ -23,7 +23,6 @@ Run from the repository root (the machine is shared, so be nice):
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _machine import machine  # benchmarks/ is on sys.path when a script runs
+from _machine import interleaved_rates, machine  # benchmarks/ is on sys.path when a script runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -76,24 +75,6 @@ def timed_rows(teacher: str, models: dict[int, Path]) -> tuple[dict[str, Callabl
     return rows, encoders
 
 
-def speed(rows: dict, texts: list[str], repeats: int, min_seconds: float = 1.0) -> dict[str, tuple[float, float]]:
-    """Sentences/s of each row (best of ``repeats`` interleaved) and the 1-minute load average around its best run."""
-    best = {k: (0.0, 0.0) for k in rows}
-    for fn in rows.values():
-        fn(texts[:64])  # warm-up
-    for _ in range(repeats):
-        for key, fn in rows.items():
-            load_before = os.getloadavg()[0]
-            done, t0 = 0, time.perf_counter()
-            while done == 0 or time.perf_counter() - t0 < min_seconds:
-                fn(texts)
-                done += len(texts)
-            rate = done / (time.perf_counter() - t0)
-            if rate > best[key][0]:
-                best[key] = (rate, max(load_before, os.getloadavg()[0]))
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
@@ -115,7 +96,7 @@ def main() -> None:
                 diff = np.abs(enc.encode(texts) - enc.model.encode(texts, batch_size=32, show_progress_bar=False))
                 print(f"{name}: fast path vs sentence-transformers, max |diff| {diff.max():.1e}")
         started = time.strftime("%H:%M", time.gmtime())
-        rates = speed(rows, texts, args.repeats)
+        rates = interleaved_rates(rows, texts, args.repeats)
         quality = {k: check_score(e, sts) for k, e in encoders.items()}
     print(f"\n{len(texts)} sentences (STS-B dev), best of {args.repeats} interleaved, timed from {started} UTC")
     print(f"{machine()}\n")

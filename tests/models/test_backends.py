@@ -79,25 +79,6 @@ def test_prompted_model_with_prompt_excluded_from_pooling(minilm_path: str, tmp_
     assert _min_cosine(q, d) < 0.999
 
 
-@pytest.fixture(scope="module")
-def dual_folder(minilm_path: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-
-    from embedlab.dual import build_dual_model
-    from embedlab.dual.config import DualConfig
-
-    model = build_dual_model(DualConfig(projection_dim=64), base=minilm_path, device="cpu")
-    # Make the towers differ, as training would: nudge the document tower's transformer weights.
-    generator = torch.Generator().manual_seed(0)
-    document = model[0].sub_modules["document"][0]
-    with torch.no_grad():
-        for p in document.parameters():
-            p.add_(torch.randn(p.shape, generator=generator) * 0.01)
-    folder = tmp_path_factory.mktemp("dual") / "model"
-    model.save(str(folder))
-    return folder
-
-
 def test_two_tower_model_runs_each_tower_on_onnx(dual_folder: Path) -> None:
     torch_enc = load_encoder(str(dual_folder), backend="torch")
     onnx_enc = load_encoder(str(dual_folder), backend="onnx")

@@ -108,24 +108,6 @@ def test_openvino_int8_keeps_sts_quality(minilm_path: str, shared_data: Path) ->
     assert abs(full - quantized) / full < 0.005, (full, quantized)
 
 
-@pytest.fixture(scope="module")
-def dual_folder(minilm_path: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-
-    from embedlab.dual import build_dual_model
-    from embedlab.dual.config import DualConfig
-
-    model = build_dual_model(DualConfig(projection_dim=64), base=minilm_path, device="cpu")
-    # Make the towers differ, as training would: nudge the document tower's transformer weights.
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model[0].sub_modules["document"][0].parameters():
-            p.add_(torch.randn(p.shape, generator=generator) * 0.01)
-    folder = tmp_path_factory.mktemp("dual") / "model"
-    model.save(str(folder))
-    return folder
-
-
 def test_two_tower_model_runs_each_tower_on_openvino(dual_folder: Path) -> None:
     torch_enc = load_encoder(str(dual_folder), backend="torch")
     ov_enc = load_encoder(str(dual_folder), backend="openvino")
