@@ -233,7 +233,9 @@ def query_groups(relevant: Sequence[Mapping[str, int]]) -> list[int]:
     return [numbers.setdefault(root(i), len(numbers)) for i in range(len(relevant))]
 
 
-def held_out_differences(runs: Mapping[str, SearchRun], *, folds: int, seed: int) -> np.ndarray:
+def held_out_differences(
+    runs: Mapping[str, SearchRun], *, folds: int, seed: int, groups: Sequence[int] | None = None
+) -> np.ndarray:
     """Per query, NDCG@10 of the setting best on the other folds minus that of the defaults (cross-validated).
 
     Folds are made of whole query groups (:func:`query_groups`), so a question is never scored by a choice made
@@ -246,7 +248,7 @@ def held_out_differences(runs: Mapping[str, SearchRun], *, folds: int, seed: int
     n = len(runs[DEFAULTS].query_ids)
     if n < 2:
         raise InputError("tuning needs at least 2 queries")
-    groups = query_groups(runs[DEFAULTS].relevant)
+    groups = query_groups(runs[DEFAULTS].relevant) if groups is None else groups
     order = list(range(max(groups) + 1))
     random.Random(seed).shuffle(order)
     fold_of = {g: pos % folds for pos, g in enumerate(order)}
@@ -303,9 +305,10 @@ def decide(
     """
     names = list(runs)
     n = len(runs[DEFAULTS].query_ids)
-    diffs = held_out_differences(runs, folds=folds, seed=seed)
+    groups = query_groups(runs[DEFAULTS].relevant)
+    diffs = held_out_differences(runs, folds=folds, seed=seed, groups=groups)
     cv_gain = float(diffs.mean())
-    se, noise = noise_threshold(diffs, confidence, query_groups(runs[DEFAULTS].relevant))
+    se, noise = noise_threshold(diffs, confidence, groups)
     result = TuneResult(cv_gain=cv_gain, cv_se=se, threshold=max(min_gain, noise), min_gain=min_gain)
     result.confidence = confidence
     for name in names:
