@@ -141,3 +141,24 @@ def test_torch_single_thread_is_one_thread_inside_and_restored_after() -> None:
         seen["main inside"] = torch.get_num_threads()
     assert seen == {"worker": 1, "main while worker inside": before, "main inside": 1}
     assert torch.get_num_threads() == before
+
+
+def test_an_input_of_many_batches_runs_in_lanes_with_the_same_vectors(
+    minilm_path: str, minilm_onnx: OnnxSentenceEncoder
+) -> None:
+    from embedlab.models.backends.lanes import deal_batches
+    from embedlab.models.backends.onnx_runtime import cpu_threads, load_onnx_encoder
+
+    if cpu_threads() < 2:
+        pytest.skip("lanes need two cores")
+    texts = [f"{text} (variant {i})" for i in range(9) for text in TEXTS]
+    one_lane = load_onnx_encoder(minilm_path, backend="onnx", threads=1)
+    forward = next(module for _, module in transformer_modules(minilm_onnx.model)).forward
+    for role in ROLES:
+        lanes = minilm_onnx.encode(texts, role=role, batch_size=8)
+        np.testing.assert_allclose(lanes, one_lane.encode(texts, role=role, batch_size=8), atol=1e-5)
+    assert forward._lane_session is not None  # the lanes ran on their own one-thread session
+    assert minilm_onnx.encode(texts[:8], role="query", batch_size=8).shape == (8, 384)  # one batch, no lanes
+    shares = deal_batches([len(t) for t in texts], batch_size=8, lanes=2)
+    assert sorted(i for share in shares for i in share) == list(range(len(texts)))
+    assert abs(len(shares[0]) - len(shares[1])) <= 8

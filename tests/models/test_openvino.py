@@ -12,7 +12,7 @@ pytest.importorskip("openvino", reason="the openvino extra is not installed")
 pytest.importorskip("nncf", reason="the openvino extra is not installed")
 
 from embedlab.models import load_encoder
-from embedlab.models.backends import OpenVinoSentenceEncoder
+from embedlab.models.backends import OpenVinoSentenceEncoder, transformer_modules
 from embedlab.models.backends.quality import SAMPLE_TEXTS
 from embedlab.models.encoder import ROLES
 
@@ -199,3 +199,20 @@ def test_service_embeds_on_openvino(minilm_path: str, minilm_ov: OpenVinoSentenc
     got = np.array(r.json()["data"][0]["embedding"], dtype=np.float32)
     want = minilm_ov.encode(["How do I reset my password?"], normalize=True)[0]
     assert float(got @ want / np.linalg.norm(got)) > 0.9999
+
+
+def test_an_input_of_many_batches_runs_in_lanes_with_the_same_vectors(
+    minilm_path: str, minilm_ov: OpenVinoSentenceEncoder
+) -> None:
+    from embedlab.models.backends.onnx_runtime import cpu_threads
+    from embedlab.models.backends.openvino_runtime import load_openvino_encoder
+
+    if cpu_threads() < 2:
+        pytest.skip("lanes need two cores")
+    texts = (SAMPLE_TEXTS + TEXTS) * 4
+    one_lane = load_openvino_encoder(minilm_path, backend="openvino", threads=1)
+    forward = next(module for _, module in transformer_modules(minilm_ov.model)).forward
+    for role in ("query", "document"):
+        lanes = minilm_ov.encode(texts, role=role, batch_size=8)
+        np.testing.assert_allclose(lanes, one_lane.encode(texts, role=role, batch_size=8), atol=1e-4)
+    assert forward._lanes is not None  # the lanes ran on their own compilation

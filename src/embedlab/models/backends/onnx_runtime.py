@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ParameterError
+from embedlab.models.backends.lanes import encode_in_lanes, in_lane, lanes_for
 from embedlab.models.backends.onnx_export import FP32_FILE, OUTPUT_NAME, transformer_modules, write_onnx
 from embedlab.models.backends.quantize import int8_file_name
 from embedlab.models.encoder import Role, SentenceEncoder
@@ -63,18 +65,35 @@ def new_session(path: str | Path, *, threads: int | None = None) -> onnxruntime.
 
 
 class OnnxForward:
-    """A ``Transformer`` module's forward on an ONNX Runtime session: token ids in, token embeddings out."""
+    """A ``Transformer`` module's forward on an ONNX Runtime session: token ids in, token embeddings out.
 
-    def __init__(self, session: onnxruntime.InferenceSession, output_name: str) -> None:
+    A lane thread (see :mod:`embedlab.models.backends.lanes`) runs on a second, one-thread session of the same graph,
+    made on first use; ONNX Runtime allows concurrent runs of one session.
+    """
+
+    def __init__(self, session: onnxruntime.InferenceSession, output_name: str, path: Path | None = None) -> None:
         self.session = session
         self.inputs = [i.name for i in session.get_inputs()]
         self.output_name = output_name
+        self.path = path
+        self._lane_session: onnxruntime.InferenceSession | None = None
+        self._lock = threading.Lock()
+
+    def lane_session(self) -> onnxruntime.InferenceSession:
+        """The one-thread session lanes share (the main session when the graph's file is unknown)."""
+        if self.path is None:
+            return self.session
+        with self._lock:
+            if self._lane_session is None:
+                self._lane_session = new_session(self.path, threads=1)
+        return self._lane_session
 
     def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
         import torch
 
         feed = {name: features[name].cpu().numpy() for name in self.inputs}
-        out = self.session.run([OUTPUT_NAME], feed)[0]
+        session = self.lane_session() if in_lane() else self.session
+        out = session.run([OUTPUT_NAME], feed)[0]
         features[self.output_name] = torch.from_numpy(out)
         return features
 
@@ -187,7 +206,7 @@ def run_on_onnx(model: SentenceTransformer, graphs: dict[str, Path], *, threads:
     """Replace each transformer's forward in ``model`` by its ONNX graph, and release its torch weights."""
     for rel, module in transformer_modules(model):
         session = new_session(graphs[rel], threads=threads)
-        module.forward = OnnxForward(session, module.module_output_name)
+        module.forward = OnnxForward(session, module.module_output_name, graphs[rel])
         module.model = _weightless(module.model.config)
 
 
@@ -216,9 +235,12 @@ class OnnxSentenceEncoder(SentenceEncoder):
 
     Attributes:
         graphs: the ONNX file of each transformer folder.
+        threads: the runtime's threads (default: the usable cores); an input of several batches runs in that many
+            one-thread lanes (:mod:`embedlab.models.backends.lanes`).
     """
 
     graphs: dict[str, Path] | None = None
+    threads: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -231,8 +253,14 @@ class OnnxSentenceEncoder(SentenceEncoder):
     def encode(
         self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
     ) -> np.ndarray:
+        def one_lane(part: list[str]) -> np.ndarray:
+            return SentenceEncoder.encode(self, part, role=role, batch_size=batch_size, normalize=normalize)
+
+        lanes = lanes_for(len(texts), batch_size, self.threads or cpu_threads())
         with torch_single_thread():
-            return super().encode(texts, role=role, batch_size=batch_size, normalize=normalize)
+            return encode_in_lanes(
+                one_lane, list(texts), batch_size=batch_size, lanes=lanes, per_thread=torch_single_thread
+            )
 
     files_key = "onnx_files"
 
@@ -269,5 +297,5 @@ def load_onnx_encoder(
     graphs = graphs_for(model, path, int8=backend == "onnx-int8")
     run_on_onnx(model, graphs, threads=threads)
     return OnnxSentenceEncoder(
-        model, name=name, path=path, max_seq_length=max_seq_length, backend=backend, graphs=graphs
+        model, name=name, path=path, max_seq_length=max_seq_length, backend=backend, graphs=graphs, threads=threads
     )

@@ -18,13 +18,16 @@ Example:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from embedlab.errors import ParameterError
+from embedlab.models.backends.lanes import in_lane
 from embedlab.models.backends.onnx_export import transformer_modules
 from embedlab.models.backends.onnx_runtime import (
     GraphEngine,
@@ -48,23 +51,46 @@ class OpenVinoForward:
     """A ``Transformer`` module's forward on an OpenVINO infer request: token ids in, token embeddings out.
 
     An infer request runs one inference at a time, so calls from several threads (the service's query and document
-    batchers) take turns; each already uses every core.
+    batchers) take turns; each already uses every core. Lane threads (see :mod:`embedlab.models.backends.lanes`)
+    instead each get their own request on a second compilation of the graph with one one-thread stream per lane,
+    made on first use by ``compile_lanes``.
     """
 
-    def __init__(self, compiled: openvino.CompiledModel, output_name: str) -> None:
+    def __init__(
+        self,
+        compiled: openvino.CompiledModel,
+        output_name: str,
+        compile_lanes: Callable[[], openvino.CompiledModel] | None = None,
+    ) -> None:
         self.compiled = compiled
         self.request = compiled.create_infer_request()
         self.lock = threading.Lock()
         self.inputs = [port.get_any_name() for port in compiled.inputs]
         self.output_name = output_name
+        self.compile_lanes = compile_lanes
+        self._lanes: openvino.CompiledModel | None = None
+        self._local = threading.local()
+
+    def _lane_request(self) -> Any:
+        """This lane thread's own infer request on the lanes' compilation (made on first use)."""
+        with self.lock:
+            if self._lanes is None and self.compile_lanes is not None:
+                self._lanes = self.compile_lanes()
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = (self._lanes or self.compiled).create_infer_request()
+        return request
 
     def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
         import torch
 
         feed = {name: features[name].cpu().numpy().astype(np.int64, copy=False) for name in self.inputs}
         # share_outputs=False (the default) hands back a copy, which the next call cannot overwrite.
-        with self.lock:
-            out = self.request.infer(feed)[self.compiled.outputs[0]]
+        if in_lane():
+            out = self._lane_request().infer(feed)[0]
+        else:
+            with self.lock:
+                out = self.request.infer(feed)[self.compiled.outputs[0]]
         features[self.output_name] = torch.from_numpy(out)
         return features
 
@@ -92,13 +118,18 @@ def run_on_openvino(model: SentenceTransformer, graphs: dict[str, Path], *, thre
 
     ov = require("openvino", "openvino")
     core = ov.Core()
+    cores = threads or cpu_threads()
     # LATENCY: one stream using every thread for one batch at a time, which is how encode() calls it.
-    config = {"INFERENCE_NUM_THREADS": threads or cpu_threads(), "PERFORMANCE_HINT": "LATENCY"}
+    config = {"INFERENCE_NUM_THREADS": cores, "PERFORMANCE_HINT": "LATENCY"}
+    # Lanes: one stream of one thread per lane, each lane with its own infer request.
+    lanes_config = {"INFERENCE_NUM_THREADS": cores, "NUM_STREAMS": cores}
     precision = ""
     for rel, module in transformer_modules(model):
-        compiled = core.compile_model(core.read_model(str(graphs[rel])), "CPU", config)
+        graph = core.read_model(str(graphs[rel]))
+        compiled = core.compile_model(graph, "CPU", config)
         precision = compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
-        module.forward = OpenVinoForward(compiled, module.module_output_name)
+        compile_lanes = partial(core.compile_model, graph, "CPU", lanes_config)
+        module.forward = OpenVinoForward(compiled, module.module_output_name, compile_lanes)
         module.model = _weightless(module.model.config)
     return precision
 
@@ -150,5 +181,6 @@ def load_openvino_encoder(
         max_seq_length=max_seq_length,
         backend=backend,
         graphs=graphs,
+        threads=threads,
         precision=precision,
     )
