@@ -1,21 +1,23 @@
-"""Demo part: index a Wikipedia excerpt, measure the pipeline on held-out queries, tune it, search it.
+"""Demo part: index a Wikipedia excerpt, measure the pipeline on held-out questions, tune it, search it.
 
 Uses gensim's bundled excerpt of the English Wikipedia (about 100 articles, ``Anarchism`` to ``Ayn Rand``): the lead
 of each article is indexed with embedlab's defaults (documents longer than the model reads are cut into 5-sentence
 chunks; searches fuse dense and BM25 scores) and embedded with the model fine-tuned by the sentence part of the demo
-(or all-MiniLM-L6-v2). Queries are made from the corpus itself (a sentence of an article; its article is the answer):
+(or all-MiniLM-L6-v2). The questions are hand-written (:mod:`embedlab.demo.wiki_questions`, one article answers each):
 half tune the pipeline, the other half, held out, compare it with BM25 and dense search alone. A step that would make
-results worse is not taken: ``tune`` keeps the defaults unless the held-out gain is real.
-"""
+results worse is not taken: ``tune`` keeps the defaults unless the held-out gain is real."""
 
 from __future__ import annotations
 
 import bz2
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedlab.demo import DemoContext
+
+if TYPE_CHECKING:
+    from embedlab.data import IRDataset
 
 TITLE = "Retrieval: index, measure, tune, search"
 
@@ -63,7 +65,7 @@ def run(ctx: DemoContext) -> None:
     index = Index.build(model, docs, index_path)
     ctx.console.print(f"index: {len(docs)} articles as {index.count} chunks -> {index_path}")
     ctx.artifacts["index"] = str(index_path)
-    _measure_and_tune(ctx, index)
+    _measure_and_tune(ctx, index, docs)
     _show_searches(ctx, index)
     ctx.console.print(
         f'[dim]search it yourself: embedlab search {index_path} "your question"; '
@@ -72,27 +74,18 @@ def run(ctx: DemoContext) -> None:
     )
 
 
-def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
-    """Tune on half of the corpus-made queries; compare BM25, dense, the defaults and the tuned pipeline on the rest
-    (held out)."""
+def _measure_and_tune(ctx: DemoContext, index: Any, docs: list[dict[str, Any]]) -> None:
+    """Tune on half of the hand-written questions; compare BM25, dense, the defaults and the tuned pipeline on the
+    other half (held out)."""
     from rich.table import Table
 
-    from embedlab.data import IRDataset
     from embedlab.evaluate.pipeline import evaluate_settings
-    from embedlab.evaluate.tune import pseudo_query_set, tune
+    from embedlab.evaluate.tune import tune
     from embedlab.index.settings import SearchSettings
 
-    queries = pseudo_query_set(index, 24 if ctx.quick else 200, seed=0)
-    ids = list(queries.queries)
-    dev_ids, test_ids = set(ids[::2]), set(ids[1::2])
-
-    def part(keep: set[str], name: str) -> IRDataset:
-        q = {k: v for k, v in queries.queries.items() if k in keep}
-        return IRDataset(q, queries.corpus, {k: queries.relevant[k] for k in q}, name=name)
-
-    dev, test = part(dev_ids, "dev"), part(test_ids, "held-out")
+    dev, test = question_sets(docs)
     result = tune(index, dev, folds=3 if ctx.quick else 5)
-    ctx.console.print(f"tune on {len(dev.queries)} dev queries: {result.reason}")
+    ctx.console.print(f"tune on {len(dev.queries)} dev questions: {result.reason}")
     defaults = SearchSettings()
     label = f"defaults ({defaults.mode}" + (
         f", {defaults.fusion} {defaults.alpha:g})" if defaults.mode == "hybrid" else ")"
@@ -101,13 +94,30 @@ def _measure_and_tune(ctx: DemoContext, index: Any) -> None:
     if result.adopted:
         rows[f"tuned ({', '.join(f'{k} {v}' for k, v in result.chosen.items())})"] = {}  # the index's saved settings
     res = evaluate_settings(index, test, rows)
-    table = Table(title=f"{len(test.queries)} held-out queries (a sentence finds its article)")
+    table = Table(title=f"{len(test.queries)} held-out hand-written questions")
     for col in ("pipeline", "NDCG@10", "MRR@10", "recall@10", "ms/query"):
         table.add_column(col, justify="left" if col == "pipeline" else "right")
     for name in rows:
         m = res.scores[name][test.name]
         table.add_row(name, *(f"{m[k]:.3f}" for k in ("ndcg@10", "mrr@10", "recall@10")), f"{m['ms_per_query']:.1f}")
     ctx.console.print(table)
+
+
+def question_sets(docs: list[dict[str, Any]]) -> tuple[IRDataset, IRDataset]:
+    """The hand-written questions whose article is indexed, alternately cut into a dev and a held-out set."""
+    from embedlab.data import IRDataset
+    from embedlab.demo.wiki_questions import QUESTIONS
+
+    by_title = {d["title"]: d["id"] for d in docs}
+    asked = [(q, by_title[t]) for q, t in QUESTIONS.items() if t in by_title]
+    corpus = {d["id"]: d["text"] for d in docs}
+
+    def part(rows: list[tuple[str, str]], name: str) -> IRDataset:
+        queries = {f"{name}-{i}": q for i, (q, _) in enumerate(rows)}
+        relevant = {f"{name}-{i}": {doc: 1} for i, (_, doc) in enumerate(rows)}
+        return IRDataset(queries, corpus, relevant, name=name)
+
+    return part(asked[::2], "dev"), part(asked[1::2], "held-out")
 
 
 def _show_searches(ctx: DemoContext, index: Any) -> None:
