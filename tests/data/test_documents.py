@@ -112,3 +112,14 @@ def test_json_array_file(tmp_path):
     p = tmp_path / "d.json"
     p.write_text(json.dumps([{"id": "x", "text": "t"}]))
     assert load_documents(p)[0].id == "x"
+
+
+def test_token_lengths_measure_long_texts_without_the_tokenizers_own_warning(minilm_path: str) -> None:
+    from transformers import AutoTokenizer
+
+    from embedlab.data.documents import token_lengths
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm_path)
+    assert token_lengths(tokenizer, ["a b", "word " * 600]) == [4, 602]  # [CLS] and [SEP] counted, nothing cut
+    # the tokenizer marks this key once it has logged "Token indices sequence length is longer than..."
+    assert "sequence-length-is-longer-than-the-specified-maximum" not in tokenizer.deprecation_warnings

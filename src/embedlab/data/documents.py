@@ -236,13 +236,23 @@ def chunk_documents(
     return chunks
 
 
+def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Each text's length in the model's tokens, special tokens included, nothing cut.
+
+    ``verbose=False``: the tokenizer would otherwise log "Token indices sequence length is longer than the specified
+    maximum" for the first long text, while the callers measure exactly that to report it in their own words.
+    """
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
 def _longer_than(docs: Sequence[Document], max_tokens: int | None, tokenizer: Any | None) -> set[str]:
     """Ids of the documents with more than ``max_tokens`` tokens (the model's own tokens when there is a tokenizer)."""
     if not max_tokens or not docs:
         return set()
     texts = [d.text for d in docs]
     if tokenizer is not None and callable(tokenizer):
-        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]]
+        lengths = token_lengths(tokenizer, texts)
     else:
         lengths = [len(t.split()) for t in texts]
     return {d.id for d, n in zip(docs, lengths, strict=True) if n > max_tokens}

@@ -28,7 +28,14 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from embedlab.data.documents import Chunk, Document, as_documents, chunk_documents, load_documents
+from embedlab.data.documents import (
+    Chunk,
+    Document,
+    as_documents,
+    chunk_documents,
+    load_documents,
+    token_lengths,
+)
 from embedlab.errors import InputError, ParameterError
 from embedlab.index.filters import Condition, Filters, parse_filters, typed
 from embedlab.index.lock import writer_lock
@@ -584,8 +591,7 @@ def _warn_truncation(enc: Encoder, chunks: list[Chunk], s: BuildSettings) -> int
     limit = _sequence_limit(enc)
     if tokenizer is None or not callable(tokenizer) or not limit or not chunks:
         return 0
-    lengths = tokenizer([c.text for c in chunks], add_special_tokens=True, truncation=False)["input_ids"]
-    n = sum(len(ids) > limit for ids in lengths)
+    n = sum(length > limit for length in token_lengths(tokenizer, [c.text for c in chunks]))
     if n:
         advice = "--chunk auto" if s.chunk == "none" else "a smaller --chunk-size"
         what = "documents" if s.chunk == "none" else "chunks"

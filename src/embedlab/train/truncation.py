@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from embedlab.data.documents import token_lengths
+
 
 @dataclass(frozen=True)
 class TruncationReport:
@@ -82,7 +84,7 @@ def truncation_report(
     unique = list(dict.fromkeys(texts))
     if not unique:
         return TruncationReport(0, 0, max_seq_length, position_limit, 0)
-    lengths = [len(ids) for ids in tokenizer(unique, add_special_tokens=True, truncation=False)["input_ids"]]
+    lengths = token_lengths(tokenizer, unique)
     return TruncationReport(
         len(unique), sum(n > max_seq_length for n in lengths), max_seq_length, position_limit, max(lengths)
     )
