@@ -58,3 +58,14 @@ def test_delete_add_and_reopen(qdrant_index, minilm):
     finally:
         reopened.close()
     qdrant_index.store = Index.load(path, encoder=minilm).store  # keep the module fixture usable
+
+
+def test_native_hybrid_fuses_as_embedlab_rrf_does(qdrant_index):
+    from embedlab.index.search import rrf
+
+    for rrf_k in (10, 60):
+        hits = qdrant_index.search("XJ-4471 pump sensor", mode="hybrid", fusion="rrf", rrf_k=rrf_k, k=3)
+        # code1 is first in both lists: its fused score is what rrf() gives a document first in two lists
+        expected = rrf([[("code1", 1.0)], [("code1", 1.0)]], k=rrf_k)[0][1]
+        assert hits[0].id == "code1"
+        assert hits[0].scores["hybrid"] == pytest.approx(expected, rel=1e-5)

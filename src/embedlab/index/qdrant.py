@@ -369,7 +369,8 @@ class QdrantStore:
             response = self.client.query_points(
                 self.collection,
                 prefetch=prefetch,
-                query=models.RrfQuery(rrf=models.Rrf(k=60)),
+                # Qdrant counts ranks from 0, embedlab's rrf() from 1: k + 1 gives the same scores.
+                query=models.RrfQuery(rrf=models.Rrf(k=r.rrf_k + 1)),
                 limit=r.depth,
                 with_payload=["id"],
             )

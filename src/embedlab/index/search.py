@@ -204,6 +204,7 @@ def _first_stage(
         exact=s.exact,
         conditions=conditions,
         mmr_lambda=s.mmr if not reranked else None,
+        rrf_k=s.rrf_k,
     )
 
 

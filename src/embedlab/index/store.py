@@ -45,6 +45,7 @@ class FirstStage:
         mode, fusion, exact: of :class:`~embedlab.index.settings.SearchSettings`.
         conditions: typed metadata filters.
         mmr_lambda: MMR's lambda when MMR follows the first stage directly (None: no MMR, or a reranker between).
+        rrf_k: RRF's rank constant (``1 / (rrf_k + rank)``) when ``fusion`` is ``rrf``.
     """
 
     query: str
@@ -56,6 +57,7 @@ class FirstStage:
     exact: bool
     conditions: Sequence[Condition]
     mmr_lambda: float | None
+    rrf_k: int = 60
 
 
 @runtime_checkable
