@@ -89,6 +89,8 @@ def test_host_allow_list_blocks_dns_rebinding(minilm):
         # a page on attacker.example that re-pointed its name at 127.0.0.1 sends its own name as Host
         r = local.get("/healthz", headers={"host": "attacker.example:8000"})
         assert r.status_code == 400 and "status" not in r.text
+        assert r.json()["error"]["code"] == "invalid_host" and "attacker.example" in r.json()["error"]["message"]
+        assert local.post("/v1/embeddings", json={"input": "x"}, headers={"host": "evil"}).json()["error"]["type"]
     with TestClient(embed_only_app(minilm, allowed_hosts=("search.example.com",)), base_url="http://x") as c:
         assert c.get("/healthz", headers={"host": "search.example.com"}).status_code == 200
         assert c.get("/healthz", headers={"host": "localhost"}).status_code == 400

@@ -29,13 +29,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from embedlab.errors import EmbedlabError, ParameterError
 from embedlab.serve import openai_api
 from embedlab.serve.errors import ClientGone, RequestLimitError, error_body, json_field
 from embedlab.serve.metrics import Metrics
-from embedlab.serve.middleware import AuthMiddleware, BodyLimitMiddleware, ObserveMiddleware
+from embedlab.serve.middleware import AuthMiddleware, BodyLimitMiddleware, HostCheckMiddleware, ObserveMiddleware
 from embedlab.serve.schemas import (
     EmbedRequest,
     EmbedResponse,
@@ -110,7 +109,7 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings, metrics: Metrics) -
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type"],
         )
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts())
+    app.add_middleware(HostCheckMiddleware, allowed_hosts=settings.hosts())
     app.add_middleware(ObserveMiddleware, metrics=metrics)
 
 

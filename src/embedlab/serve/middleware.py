@@ -78,6 +78,36 @@ class AuthMiddleware(HttpMiddleware):
         await self.app(scope, receive, send)
 
 
+class HostCheckMiddleware(HttpMiddleware):
+    """Refuse a request whose ``Host`` header is not an allowed name (DNS rebinding) with a 400 in the JSON shape.
+
+    The matching is Starlette's ``TrustedHostMiddleware`` (exact names, ``*.example.com`` wildcards, ``*``), run on
+    the side: only its plain-text answer is replaced by the service's error body.
+    """
+
+    def __init__(self, app: Any, allowed_hosts: list[str]) -> None:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        super().__init__(app)
+        self.check = TrustedHostMiddleware(self._allowed, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    @staticmethod
+    async def _allowed(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        scope["embedlab.host_allowed"] = True  # Starlette calls its app only for an allowed Host
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def discard(message: dict[str, Any]) -> None:
+            return None
+
+        await self.check(scope, receive, discard)
+        if scope.pop("embedlab.host_allowed", False):
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        message = f"Host {host!r} is not served here; allow it with --allowed-hosts (ServiceSettings.allowed_hosts)"
+        await send_error(send, scope["path"], 400, message, code="invalid_host")
+
+
 class BodyLimitMiddleware(HttpMiddleware):
     """Reject request bodies over ``max_bytes`` with 413, by Content-Length or while streaming (chunked uploads)."""
 
