@@ -223,7 +223,25 @@ def test_a_gain_carried_by_twin_questions_is_within_noise():
     options = {"defaults": {}, "other": {"mode": "bm25"}}
     alone = decide(runs([f"d{i}" for i in range(40)]), options)  # 40 passages: 40 pieces of evidence
     twins = decide(runs([f"p{slots[i]}" for i in range(40)]), options)  # 20 passages, two questions each
-    assert alone.cv_gain == pytest.approx(twins.cv_gain)
     assert alone.adopted and alone.chosen == {"mode": "bm25"}
-    assert twins.cv_se > 1.3 * alone.cv_se
-    assert not twins.adopted and "within noise" in twins.reason
+    # half the evidence: the folds' one-SE choices stay with the defaults more often, and the bar is wider
+    assert twins.cv_gain <= alone.cv_gain and twins.cv_se > alone.cv_se
+    assert not twins.adopted and "kept the defaults" in twins.reason
+
+
+def test_the_choice_is_the_setting_closest_to_the_defaults_within_one_se_of_the_best():
+    import numpy as np
+
+    from embedlab.evaluate.tune import _choose
+
+    defaults = np.random.default_rng(0).uniform(0.3, 0.7, 60)
+    swing = 0.01 + 0.2 * (-1.0) ** np.arange(60)  # +0.01 on average, +-0.2 on every query: SE 0.026
+    near = defaults + np.where(np.arange(60) % 3 == 0, 0.3, 0.0)  # +0.1 on average, changing 20 queries
+    far = near + swing  # a hair better still, changing every query
+    scores = {"defaults": defaults, "far": far, "near": near}
+    assert far.mean() > near.mean()  # the argmax would move to "far"
+    assert _choose(scores) == "near"
+    assert _choose({"defaults": defaults, "far": far}) == "far"  # clearly better than the defaults: taken
+    assert _choose({"defaults": defaults, "noise": defaults + swing}) == "defaults"
+    assert _choose(scores, subset=list(range(30))) == "near"  # judged on half the queries
+    assert _choose(scores, subset=list(range(0, 60, 2))) == "far"  # where "far" gains 0.21 on every query
