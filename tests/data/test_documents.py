@@ -123,3 +123,23 @@ def test_token_lengths_measure_long_texts_without_the_tokenizers_own_warning(min
     assert token_lengths(tokenizer, ["a b", "word " * 600]) == [4, 602]  # [CLS] and [SEP] counted, nothing cut
     # the tokenizer marks this key once it has logged "Token indices sequence length is longer than..."
     assert "sequence-length-is-longer-than-the-specified-maximum" not in tokenizer.deprecation_warnings
+
+
+def test_auto_chunks_of_long_sentences_are_cut_to_what_the_model_reads(minilm_path: str) -> None:
+    from transformers import AutoTokenizer
+
+    from embedlab.data.documents import Document, chunk_documents, token_lengths
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm_path)
+    long_sentence = " ".join(f"word{i}" for i in range(60)) + "."  # one sentence of ~120 tokens
+    short = "A short sentence."
+    doc = Document("d", " ".join([long_sentence] * 3 + [short] * 4))
+    chunks = chunk_documents([doc], by="auto", size=5, overlap=1, tokenizer=tokenizer, max_tokens=64)
+    assert len(chunks) > 2 and all(n <= 64 for n in token_lengths(tokenizer, [c.text for c in chunks]))
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+    covered = set().union(*(range(c.start, c.end) for c in chunks))
+    assert all(i in covered for i, ch in enumerate(doc.text) if not ch.isspace())  # every word is embedded
+    assert len({c.id for c in chunks}) == len(chunks)
+    # windows that fit are kept as sentence windows
+    fits = chunk_documents([Document("s", " ".join([short] * 12))], by="auto", tokenizer=tokenizer, max_tokens=30)
+    assert [c.text for c in fits][0] == " ".join([short] * 5)

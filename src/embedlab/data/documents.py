@@ -198,7 +198,8 @@ def chunk_documents(
     Args:
         docs: the documents.
         by: ``none`` (one chunk per document), ``sentences`` or ``tokens``; ``auto``: ``size``-sentence chunks for
-            the documents longer than ``max_tokens`` (what the model would cut off), the others whole.
+            the documents longer than ``max_tokens`` (what the model would cut off), the others whole; a chunk still
+            longer than ``max_tokens`` (long sentences) is cut into windows of the model's tokens.
         size: sentences or tokens per chunk.
         overlap: how many sentences/tokens consecutive chunks share (less than ``size``).
         tokenizer: for ``tokens`` and ``auto``: a Hugging Face fast tokenizer (the embedding model's), else words
@@ -229,11 +230,35 @@ def chunk_documents(
         else:
             unit = "sentences" if by == "auto" else by
             spans = text_windows(doc.text, by=unit, size=size, overlap=overlap, tokenizer=tokenizer)
+            if by == "auto":
+                spans = _fit(doc.text, spans, max_tokens, tokenizer)
             for i, (s, e) in enumerate(spans):
                 chunks.append(Chunk(f"{doc.id}#{i}", doc.id, doc.text[s:e], s, e, doc.metadata))
         if progress is not None:
             progress(n)
     return chunks
+
+
+Span = tuple[int, int]
+
+
+def _fit(text: str, spans: list[Span], max_tokens: int | None, tokenizer: Any | None) -> list[Span]:
+    """Sentence windows still longer than ``max_tokens``, cut further into windows of the model's tokens.
+
+    ``auto`` chunks exist so that the model reads every word; a window of five long sentences would otherwise be
+    embedded by its first ``max_tokens`` tokens only. Windows that fit are kept as they are.
+    """
+    if not max_tokens or tokenizer is None or not callable(tokenizer) or not spans:
+        return spans
+    size = max(1, max_tokens - 2)  # room for the special tokens ([CLS] and [SEP])
+    out: list[Span] = []
+    for (s, e), n in zip(spans, token_lengths(tokenizer, [text[s:e] for s, e in spans]), strict=True):
+        if n <= max_tokens:
+            out.append((s, e))
+            continue
+        parts = text_windows(text[s:e], by="tokens", size=size, overlap=min(size // 8, size - 1), tokenizer=tokenizer)
+        out.extend((s + a, s + b) for a, b in parts)
+    return out
 
 
 def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
