@@ -142,4 +142,4 @@ def test_auto_chunks_of_long_sentences_are_cut_to_what_the_model_reads(minilm_pa
     assert len({c.id for c in chunks}) == len(chunks)
     # windows that fit are kept as sentence windows
     fits = chunk_documents([Document("s", " ".join([short] * 12))], by="auto", tokenizer=tokenizer, max_tokens=30)
-    assert [c.text for c in fits][0] == " ".join([short] * 5)
+    assert fits[0].text == " ".join([short] * 5)

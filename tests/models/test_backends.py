@@ -158,6 +158,10 @@ def test_an_input_of_many_batches_runs_in_lanes_with_the_same_vectors(
         lanes = minilm_onnx.encode(texts, role=role, batch_size=8)
         np.testing.assert_allclose(lanes, one_lane.encode(texts, role=role, batch_size=8), atol=1e-5)
     assert forward._lane_session is not None  # the lanes ran on their own one-thread session
+    # one batch of 45 texts (as the service's micro-batches are) is cut into one batch per lane
+    np.testing.assert_allclose(
+        minilm_onnx.encode(texts, batch_size=64), one_lane.encode(texts, batch_size=64), atol=1e-5
+    )
     assert minilm_onnx.encode(texts[:8], role="query", batch_size=8).shape == (8, 384)  # one batch, no lanes
     shares = deal_batches([len(t) for t in texts], batch_size=8, lanes=2)
     assert sorted(i for share in shares for i in share) == list(range(len(texts)))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ParameterError
-from embedlab.models.backends.lanes import encode_in_lanes, in_lane, lanes_for
+from embedlab.models.backends.lanes import encode_in_lanes, in_lane
 from embedlab.models.backends.onnx_export import FP32_FILE, OUTPUT_NAME, transformer_modules, write_onnx
 from embedlab.models.backends.quantize import int8_file_name
 from embedlab.models.encoder import Role, SentenceEncoder
@@ -253,13 +253,16 @@ class OnnxSentenceEncoder(SentenceEncoder):
     def encode(
         self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
     ) -> np.ndarray:
-        def one_lane(part: list[str]) -> np.ndarray:
-            return SentenceEncoder.encode(self, part, role=role, batch_size=batch_size, normalize=normalize)
+        def encode(part: list[str], size: int) -> np.ndarray:
+            return SentenceEncoder.encode(self, part, role=role, batch_size=size, normalize=normalize)
 
-        lanes = lanes_for(len(texts), batch_size, self.threads or cpu_threads())
         with torch_single_thread():
             return encode_in_lanes(
-                one_lane, list(texts), batch_size=batch_size, lanes=lanes, per_thread=torch_single_thread
+                encode,
+                list(texts),
+                batch_size=batch_size,
+                cores=self.threads or cpu_threads(),
+                per_thread=torch_single_thread,
             )
 
     files_key = "onnx_files"
