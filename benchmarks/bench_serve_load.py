@@ -5,7 +5,8 @@ measured in turn, round after round (A, B, A, B...), and each keeps its best rou
 machine's load hits both sides alike. The clients are asyncio tasks with one shared httpx connection pool, each
 sending its next request as soon as the previous answer arrives (a closed loop: the load adapts to the server's
 speed). Reported: requests/second, latency percentiles, errors, the mean model batch, and each server's ratio to the
-first one.
+first one; and the CPU time per answered request of the server process and of the clients (this process), since on
+a small machine the clients take their share of the same cores.
 
 Two loads:
 
@@ -134,6 +135,15 @@ def start_server(target: list[str], extra: list[str]) -> tuple[subprocess.Popen,
     raise RuntimeError("server did not start within 300 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far; NaN where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def summarize(run: dict, seconds: float, url: str, endpoint: str) -> dict[str, float]:
     import httpx
     import numpy as np
@@ -192,9 +202,13 @@ def main() -> None:
             asyncio.run(load(procs[name][1], 4, 3, args.endpoint, sentences, args.texts))  # warm-up
         for _ in range(args.repeats):  # A, B, A, B...: each server keeps its best round
             for name in runs:
-                url = procs[name][1]
+                proc, url = procs[name]
+                server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
                 run = asyncio.run(load(url, args.clients, args.seconds, args.endpoint, sentences, args.texts))
                 result = summarize(run, args.seconds, url, args.endpoint)
+                answered = max(len(run["latencies"]), 1)
+                result["server_ms"] = 1000 * (cpu_seconds(proc.pid) - server_cpu) / answered
+                result["client_ms"] = 1000 * (time.process_time() - client_cpu) / answered
                 if name not in best or result["rps"] > best[name]["rps"]:
                     best[name] = result
     finally:
@@ -206,14 +220,19 @@ def main() -> None:
         f"{args.clients} concurrent clients, {args.seconds:.0f} s x {args.repeats} interleaved rounds (best), {what}"
     )
     print()
-    print("| server | requests | errors | req/s | x first | p50 ms | p90 ms | p99 ms | mean batch |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    first = next(iter(best.values()))["rps"]
+    print(
+        "| server | requests | errors | req/s | x first | p50 ms | p90 ms | p99 ms | mean batch "
+        "| server CPU ms/req | x first | client CPU ms/req |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    first, first_cpu = next(iter(best.values()))["rps"], next(iter(best.values()))["server_ms"]
     for name, r in best.items():
         print(
             f"| {name} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['rps'] / max(first, 1e-9):.2f} | "
-            f"{r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | {r['mean_batch']:.1f} |"
+            f"{r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | {r['mean_batch']:.1f} | {r['server_ms']:.1f} | "
+            f"{first_cpu / max(r['server_ms'], 1e-9):.2f} | {r['client_ms']:.1f} |"
         )
+    print("\nThe clients share the machine with the servers: their CPU per request is taken from the servers' cores.")
 
 
 if __name__ == "__main__":
