@@ -20,9 +20,8 @@ other chunks of a query's own document may hold its answer too, so they must nev
 * only the chosen chunk of a (query, document) pair is kept: the document's other chunks never enter the data as
   positives of that pair;
 * every row carries its document id (``group_keys``): rows of one document (two questions about one passage that
-  chose different chunks) must not share a batch. ``embedlab train`` batches them so
-  (:class:`embedlab.train.batching.GroupDisjointSampler`); :func:`doc_disjoint_batches` does the same for plain
-  random batches, and ``max_per_document=1`` removes the risk for any batch sampler at the cost of the other rows.
+  chose different chunks) must not share a batch; :func:`doc_disjoint_batches` builds such batches, and
+  ``max_per_document=1`` removes the risk for any batch sampler at the cost of the other rows.
 
 Example:
     >>> from embedlab.data import load_ir
