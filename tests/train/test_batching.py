@@ -48,21 +48,3 @@ def test_reproducible_per_epoch_and_different_across_epochs():
     first = list(a)
     a.set_epoch(1)
     assert list(a) != first
-
-
-def test_rows_of_one_group_never_share_a_batch_and_the_trainer_s_sampler_pickles():
-    import pickle
-
-    from embedlab.train.batching import GroupDisjointSampler
-
-    ds = _data(120)
-    groups = [f"doc{i % 30}" for i in range(120)]  # four questions per passage, with different positives
-    sampler = GroupDisjointSampler(groups)(ds, batch_size=16, drop_last=False, seed=1)
-    batches = list(sampler)
-    assert sorted(i for b in batches for i in b) == list(range(120))
-    for b in batches:
-        assert len({groups[i] for i in b}) == len(b)
-    plain = list(LengthGroupedBatchSampler(ds, batch_size=16, drop_last=False, seed=1))
-    assert any(len({groups[i] for i in b}) < len(b) for b in plain)  # without the keys, passages do meet
-    restored = pickle.loads(pickle.dumps(GroupDisjointSampler(groups)))  # it travels in every checkpoint
-    assert restored.group_keys == groups and "120 rows" in repr(restored)

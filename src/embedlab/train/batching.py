@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -40,9 +40,6 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         seed: base seed.
         mega: mega-batch size in batches; larger gives less padding but less randomness in batch composition.
         no_duplicates: keep any text from appearing twice in one batch.
-        group_keys: one key per row (its document); with ``no_duplicates``, rows of one group never share a batch
-            either (two questions about one passage whose positives are different chunks of it: each would be the
-            other's false negative).
     """
 
     def __init__(
@@ -55,7 +52,6 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         seed: int = 0,
         mega: int = 16,
         no_duplicates: bool = True,
-        group_keys: Sequence[str] | None = None,
     ) -> None:
         super().__init__(
             dataset,
@@ -73,11 +69,8 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         )
         # Character length of the longest text stands in for token length: cheap, and what padding follows.
         self.lengths = [max((len(t) for t in row), default=0) for row in self.rows]
-        if group_keys is not None and len(group_keys) != len(self.rows):
-            raise ValueError(f"{len(group_keys)} group keys for {len(self.rows)} rows")
         self.mega = mega
         self.no_duplicates = no_duplicates
-        self.group_keys = list(group_keys) if group_keys is not None else None
         self._cache: tuple[int, list[list[int]]] | None = None
 
     def _batches(self, epoch: int) -> list[list[int]]:
@@ -103,11 +96,7 @@ class LengthGroupedBatchSampler(DefaultBatchSampler):
         """Cut a length-sorted chunk into batches; a row whose text is already in the batch waits for the next."""
         if not self.no_duplicates:
             return [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        return disjoint_batches(chunk, self.batch_size, self._keys)
-
-    def _keys(self, i: int) -> tuple[str, ...]:
-        """A row's texts, and its group (marked so that it cannot equal a text)."""
-        return self.rows[i] if self.group_keys is None else (*self.rows[i], f"\0group {self.group_keys[i]}")
+        return disjoint_batches(chunk, self.batch_size, self.rows.__getitem__)
 
     def __iter__(self) -> Iterator[list[int]]:
         yield from self._batches(self.epoch)
@@ -142,23 +131,3 @@ class LengthGroupedAnyBatchSampler(LengthGroupedBatchSampler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["no_duplicates"] = False
         super().__init__(*args, **kwargs)
-
-
-class GroupDisjointSampler:
-    """The trainer's ``batch_sampler``: length-grouped batches without duplicate texts, nor two rows of one group.
-
-    An object, not a closure, because the trainer pickles its arguments into every checkpoint; sentence-transformers
-    calls it with the dataset and the sampler arguments.
-
-    Args:
-        group_keys: one key per training row (its document id).
-    """
-
-    def __init__(self, group_keys: Sequence[str]) -> None:
-        self.group_keys = list(group_keys)
-
-    def __call__(self, dataset: Any, **kwargs: Any) -> LengthGroupedBatchSampler:
-        return LengthGroupedBatchSampler(dataset, group_keys=self.group_keys, **kwargs)
-
-    def __repr__(self) -> str:  # what the trainer writes for it in its saved arguments
-        return f"GroupDisjointSampler({len(self.group_keys)} rows)"

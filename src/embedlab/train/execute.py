@@ -260,16 +260,13 @@ def training_arguments(
     from sentence_transformers import SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers
 
-    from embedlab.train.batching import GroupDisjointSampler, LengthGroupedAnyBatchSampler, LengthGroupedBatchSampler
+    from embedlab.train.batching import LengthGroupedAnyBatchSampler, LengthGroupedBatchSampler
 
     r = p.recipe
     bf16, fp16 = precision
-    # A class (or a module-level object), not a closure: the trainer pickles its arguments into every checkpoint.
-    if r.group_by_length and choice.no_duplicates and p.train.group_keys and p.loss != "tsdae":
-        # rows carry their document: chunks of one passage must not be each other's in-batch negatives
-        sampler: Any = GroupDisjointSampler(p.train.group_keys)
-    elif r.group_by_length:
-        sampler = LengthGroupedBatchSampler if choice.no_duplicates else LengthGroupedAnyBatchSampler
+    # A class, not a closure: the trainer pickles its arguments into every checkpoint.
+    if r.group_by_length:
+        sampler: Any = LengthGroupedBatchSampler if choice.no_duplicates else LengthGroupedAnyBatchSampler
     else:
         sampler = BatchSamplers.NO_DUPLICATES if choice.no_duplicates else BatchSamplers.BATCH_SAMPLER
     extra: dict[str, Any] = {}
