@@ -50,7 +50,9 @@ def count_tokens(texts: list[str], tokenizer: Any) -> int:
     """Tokens the model reads for ``texts`` (OpenAI's ``usage``), 0 for models without a tokenizer."""
     if tokenizer is None:
         return 0
-    return sum(len(ids) for ids in tokenizer(texts)["input_ids"])
+    from embedlab.data.documents import token_lengths
+
+    return sum(token_lengths(tokenizer, texts))
 
 
 def shorten(vectors: np.ndarray, dimensions: int | None) -> np.ndarray:
