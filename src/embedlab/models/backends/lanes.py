@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,17 @@ _local = threading.local()
 _busy = threading.Lock()
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child the pools' threads do not exist: a pool would queue work that no thread ever runs."""
+    global _busy, _pools_lock
+    _pools.clear()
+    _busy, _pools_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def in_lane() -> bool:
