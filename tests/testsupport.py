@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EMBEDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+# Short and long, question and statement: what the encoder-backend tests embed on every backend.
+SAMPLE_SENTENCES = [
+    "A man is playing a guitar.",
+    "How do I reset my password?",
+    "ok",
+    "Two dogs run through a field of fresh snow near the old mill, chasing each other past the frozen river bank.",
+    "What is the capital of Australia?",
+]
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared/data; the test is skipped with a reason when it is absent."""
     path = SHARED_DATA.joinpath(*parts)

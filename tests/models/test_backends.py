@@ -13,14 +13,7 @@ from embedlab.errors import ParameterError
 from embedlab.models import load_encoder
 from embedlab.models.backends import OnnxSentenceEncoder, transformer_modules
 from embedlab.models.encoder import ROLES, SentenceEncoder
-
-TEXTS = [
-    "A man is playing a guitar.",
-    "How do I reset my password?",
-    "ok",
-    "Two dogs run through a field of fresh snow near the old mill, chasing each other past the frozen river bank.",
-    "What is the capital of Australia?",
-]
+from testsupport import SAMPLE_SENTENCES as TEXTS
 
 
 def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -15,14 +15,7 @@ from embedlab.models import load_encoder
 from embedlab.models.backends import OpenVinoSentenceEncoder, transformer_modules
 from embedlab.models.backends.quality import SAMPLE_TEXTS
 from embedlab.models.encoder import ROLES
-
-TEXTS = [
-    "A man is playing a guitar.",
-    "How do I reset my password?",
-    "ok",
-    "Two dogs run through a field of fresh snow near the old mill, chasing each other past the frozen river bank.",
-    "What is the capital of Australia?",
-]
+from testsupport import SAMPLE_SENTENCES as TEXTS
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
