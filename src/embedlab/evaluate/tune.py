@@ -82,7 +82,8 @@ class TuneResult:
 
     Attributes:
         rows: per setting, ``{"name", "settings", "ndcg@10", "mrr@10", "recall@10", "ms_per_query"}`` on all queries.
-        best: the setting best on all queries.
+        best: the setting chosen on all queries (the one-SE rule of :func:`_choose`; the defaults when they are
+            within one SE of the best).
         chosen: the settings saved (``{}``: the defaults were kept).
         adopted: whether the index moved off the defaults.
         cv_gain: the cross-validated held-out NDCG@10 gain of tuning over the defaults (mean over the queries).
@@ -262,14 +263,20 @@ def query_groups(relevant: Sequence[Mapping[str, int]]) -> list[int]:
 
 
 def held_out_differences(
-    runs: Mapping[str, SearchRun], *, folds: int, seed: int, groups: Sequence[int] | None = None
+    runs: Mapping[str, SearchRun],
+    *,
+    folds: int,
+    seed: int,
+    groups: Sequence[int] | None = None,
+    scores: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per query, NDCG@10 of the setting chosen on the other folds minus that of the defaults (cross-validated).
 
     The choice on the other folds is the one :func:`decide` makes on all queries (:func:`_choose`), so the mean is
     an honest estimate of what tuning adds. Folds are made of whole query groups (:func:`query_groups`), so a
     question is never scored by a choice made on a sibling question about the same passage; with one query per
-    group this is a shuffle of the queries.
+    group this is a shuffle of the queries. ``scores``: each run's :func:`per_query` NDCG@10, when the caller has
+    them already.
 
     Example:
         >>> held_out_differences(runs, folds=5, seed=0).mean()  # what tuning adds, held out
@@ -278,7 +285,7 @@ def held_out_differences(
     if n < 2:
         raise InputError("tuning needs at least 2 queries")
     groups = query_groups(runs[DEFAULTS].relevant) if groups is None else groups
-    scores = {name: per_query(run) for name, run in runs.items()}
+    scores = {name: per_query(run) for name, run in runs.items()} if scores is None else scores
     order = list(range(max(groups) + 1))
     random.Random(seed).shuffle(order)
     fold_of = {g: pos % folds for pos, g in enumerate(order)}
@@ -335,16 +342,17 @@ def decide(
     names = list(runs)
     n = len(runs[DEFAULTS].query_ids)
     groups = query_groups(runs[DEFAULTS].relevant)
-    diffs = held_out_differences(runs, folds=folds, seed=seed, groups=groups)
+    scores = {name: per_query(run) for name, run in runs.items()}
+    diffs = held_out_differences(runs, folds=folds, seed=seed, groups=groups, scores=scores)
     cv_gain = float(diffs.mean())
     se, noise = noise_threshold(diffs, confidence, groups)
-    result = TuneResult(cv_gain=cv_gain, cv_se=se, threshold=max(min_gain, noise), min_gain=min_gain)
-    result.confidence = confidence
+    result = TuneResult(
+        cv_gain=cv_gain, cv_se=se, threshold=max(min_gain, noise), min_gain=min_gain, confidence=confidence
+    )
     for name in names:
         m = runs[name].metrics()
         keep = ("ndcg@10", "mrr@10", "recall@10", "map@100", "ms_per_query")
         result.rows.append({"name": name, "settings": _printable(options[name]), **{k: m[k] for k in keep}})
-    scores = {name: per_query(run) for name, run in runs.items()}
     result.best = _choose(scores, groups=groups)
     top = names[int(np.argmax([float(v.mean()) for v in scores.values()]))]
     near = f"; {top} scores higher but within one SE of it" if top != result.best else ""
