@@ -69,11 +69,12 @@ class OpenVinoForward:
         self.output_name = output_name
         self.compile_lanes = compile_lanes
         self._lanes: openvino.CompiledModel | None = None
+        self._lanes_lock = threading.Lock()  # not ``lock``: a lane must not wait for the shared request's inference
         self._local = threading.local()
 
     def _lane_request(self) -> Any:
         """This lane thread's own infer request on the lanes' compilation (made on first use)."""
-        with self.lock:
+        with self._lanes_lock:
             if self._lanes is None and self.compile_lanes is not None:
                 self._lanes = self.compile_lanes()
         request = getattr(self._local, "request", None)
