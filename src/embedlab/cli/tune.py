@@ -31,8 +31,9 @@ def tune_command(
         None, "--chunk-sizes", help="Also rebuild with these sentence-chunk sizes (e.g. 3,5,8; embeddings cached)."
     ),
 ) -> None:
-    """Try the search pipeline's settings on dev queries; save the best when it beats the defaults held-out,
-    by at least --min-gain and clearly above noise (a paired t-test over the queries at --confidence)."""
+    """Try the search pipeline's settings on dev queries; of those within one standard error of the best, save the
+    one closest to the defaults when it beats them held-out, by at least --min-gain and clearly above noise (a
+    paired t-test over the queries at --confidence)."""
     from rich.table import Table
 
     from embedlab.cli.evaluate import say
