@@ -25,12 +25,14 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from embedlab.errors import ParameterError
+from embedlab.models.batching import TokenCounter, encode_batches, length_batches
 from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
 from embedlab.models.resolve import resolve_model
 
@@ -124,6 +126,7 @@ class SentenceEncoder(RoleMixin):
     kind: str = "sentence-transformers"
     backend: str = "torch"
     _fp: str | None = field(default=None, repr=False)
+    _counter: TokenCounter | None = field(default=None, repr=False)
 
     @property
     def dim(self) -> int:
@@ -145,19 +148,46 @@ class SentenceEncoder(RoleMixin):
     def encode(
         self, texts: list[str], *, role: Role = "text", batch_size: int = 32, normalize: bool = False
     ) -> np.ndarray:
-        """Embeddings of ``texts`` in ``role`` (``encode_query``, ``encode_document`` or plain ``encode``)."""
+        """Embeddings of ``texts`` in ``role`` (``encode_query``, ``encode_document`` or plain ``encode``).
+
+        An input longer than one batch is cut into batches of near-equal token length
+        (:mod:`embedlab.models.batching`), each encoded by sentence-transformers as it would encode it.
+        """
         check_role(role)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         from embedlab.models.backends.static import encode_static
 
-        fast = encode_static(self.model, list(texts), role=role, normalize=normalize)
+        texts = list(texts)
+        fast = encode_static(self.model, texts, role=role, normalize=normalize)
         if fast is not None:  # a static model: the same vectors without the per-batch pipeline
             return fast
+
+        def encode_batch(batch: list[str]) -> np.ndarray:
+            return self._encode_batch(batch, role=role, normalize=normalize)
+
+        return self._encode_batches(encode_batch, texts, self.batches(texts, batch_size))
+
+    def batches(self, texts: list[str], batch_size: int) -> list[list[int]]:
+        """The positions of ``texts`` cut into batches of near-equal token length (one batch when they fit)."""
+        if len(texts) <= batch_size:
+            return [list(range(len(texts)))]
+        if self._counter is None:
+            self._counter = TokenCounter(self.tokenizer)
+        return length_batches(self._counter(texts), batch_size)
+
+    def _encode_batches(
+        self, encode_batch: Callable[[list[str]], np.ndarray], texts: list[str], batches: list[list[int]]
+    ) -> np.ndarray:
+        """Run the batches one after another (the graph backends run them in lanes)."""
+        return encode_batches(encode_batch, texts, batches)
+
+    def _encode_batch(self, texts: list[str], *, role: Role, normalize: bool) -> np.ndarray:
+        """One batch through sentence-transformers' ``encode_query``, ``encode_document`` or ``encode``."""
         fn = {"query": self.model.encode_query, "document": self.model.encode_document}.get(role, self.model.encode)
         out = fn(
-            list(texts),
-            batch_size=batch_size,
+            texts,
+            batch_size=len(texts),
             convert_to_numpy=True,
             normalize_embeddings=normalize,
             show_progress_bar=False,

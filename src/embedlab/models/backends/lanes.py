@@ -5,14 +5,13 @@ runs for tens of microseconds and the cores wait for each other after every one.
 different batches do keep them busy. On 2 cores, STS-B dev, ONNX Runtime int8 with numpy around the session: 803
 sentences/s with one two-thread inference at a time, 914 with two one-thread lanes (2026-11-30).
 
-So the graph encoders (ONNX Runtime, OpenVINO) sort an input by length, cut it into batches, deal the batches out
-to one lane per core and run each lane in its own thread (both runtimes release the GIL). An input of several
-batches keeps the batches a single lane would make (up to texts of equal length changing places), so the vectors
-are the same (to 1e-5; dynamic int8 scales each batch by its own range, so there a tie that changes batch moves a
-vector by about as much as int8 itself does). An input of one batch of at least ``2 * MIN_LANE_TEXTS`` texts (the
-service's micro-batches) is cut into one smaller batch per lane. A short input (a search query) keeps the one
-inference over every core, which is the lower latency. Only one encode at a time runs in lanes: the service's
-concurrent callers already keep the cores busy, so a second caller runs as one lane.
+So the graph encoders (ONNX Runtime, OpenVINO) take the batches the encoder cut (of near-equal token length,
+:mod:`embedlab.models.batching`) and run them in one lane per core, each lane in its own thread taking the next
+batch when it is done (both runtimes release the GIL). The batches are the ones a single lane would run, so the
+vectors are the same (to 1e-5). An input of one batch of at least ``2 * MIN_LANE_TEXTS`` texts (the service's
+micro-batches) is cut into one smaller batch per lane (:func:`plan_lanes`). A short input (a search query) keeps the
+one inference over every core, which is the lower latency. Only one encode at a time runs in lanes: the service's
+concurrent callers already keep the cores busy, so a second caller runs its batches one after another.
 
 Example:
     >>> plan_lanes(n_texts=100, batch_size=32, cores=2)
@@ -21,8 +20,6 @@ Example:
     (2, 20)
     >>> plan_lanes(n_texts=3, batch_size=32, cores=2)
     (1, 32)
-    >>> deal_batches([3, 1, 2, 5, 4], batch_size=2, lanes=2)
-    [[3, 4, 1], [0, 2]]
 """
 
 from __future__ import annotations
@@ -34,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import numpy as np
+
+from embedlab.models.batching import encode_batches
 
 MIN_LANE_TEXTS = 8  # below this a lane's batch is too small to be worth a thread of its own
 
@@ -80,13 +79,6 @@ def plan_lanes(n_texts: int, batch_size: int, cores: int) -> tuple[int, int]:
     return (lanes, -(-n_texts // lanes)) if lanes > 1 else (1, batch_size)
 
 
-def deal_batches(lengths: Sequence[int], batch_size: int, lanes: int) -> list[list[int]]:
-    """Positions sorted longest first (as sentence-transformers sorts), cut into batches dealt round-robin to lanes."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    return [[i for b in batches[k::lanes] for i in b] for k in range(lanes)]
-
-
 def _pool(lanes: int) -> ThreadPoolExecutor:
     """The lane threads, kept between calls (a runtime may keep per-thread state, such as an infer request)."""
     with _pools_lock:
@@ -96,38 +88,46 @@ def _pool(lanes: int) -> ThreadPoolExecutor:
 
 
 def encode_in_lanes(
-    encode: Callable[[list[str], int], np.ndarray],
+    encode_batch: Callable[[list[str]], np.ndarray],
     texts: list[str],
+    batches: Sequence[Sequence[int]],
     *,
-    batch_size: int,
     cores: int,
     per_thread: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> np.ndarray:
-    """``encode(texts, batch_size)`` computed in lanes (see :func:`plan_lanes`); one call when lanes are busy.
+    """Every batch of ``texts`` encoded by ``encode_batch`` in up to ``cores`` lanes; rows back in the texts' order.
 
     Args:
-        encode: encodes a list of texts (one lane's share) in batches of the size given.
+        encode_batch: encodes one batch of texts (run in a lane thread, which :func:`in_lane` tells).
         texts: the whole input.
-        batch_size: the caller's batch size.
+        batches: positions in ``texts``, one list per batch (longest first, so that the lanes finish together).
         cores: how many lanes at most.
         per_thread: a context manager factory entered in every lane thread (torch's thread count is per thread).
     """
-    lanes, size = plan_lanes(len(texts), batch_size, cores)
+    lanes = min(cores, len(batches))
     if lanes < 2 or not _busy.acquire(blocking=False):
-        return encode(texts, batch_size)
+        return encode_batches(encode_batch, texts, batches)
     try:
-        shares = deal_batches([len(t) for t in texts], size, lanes)
+        pending = iter(range(len(batches)))
+        take = threading.Lock()
 
-        def run(share: list[int]) -> np.ndarray:
+        def run() -> list[tuple[int, np.ndarray]]:
+            done = []
             with lane(), per_thread() if per_thread else nullcontext():
-                return encode([texts[i] for i in share], size)
+                while True:
+                    with take:
+                        b = next(pending, None)
+                    if b is None:
+                        return done
+                    done.append((b, encode_batch([texts[i] for i in batches[b]])))
 
         # The tokenizer sets its truncation and padding on first use; doing it here keeps the lanes from racing to.
-        encode([min(texts, key=len)], size)
-        parts = list(_pool(lanes).map(run, shares))
+        encode_batch([min(texts, key=len)])
+        futures = [_pool(lanes).submit(run) for _ in range(lanes)]
+        parts = [part for future in futures for part in future.result()]
     finally:
         _busy.release()
-    out = np.empty((len(texts), parts[0].shape[1]), dtype=parts[0].dtype)
-    for share, part in zip(shares, parts, strict=True):
-        out[share] = part
+    out = np.empty((len(texts), parts[0][1].shape[1]), dtype=parts[0][1].dtype)
+    for b, rows in parts:
+        out[list(batches[b])] = rows
     return out
