@@ -7,7 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from embedlab.models.batching import TokenCounter, encode_batches, length_batches
+from embedlab.data.chunking import token_spans
+from embedlab.data.tokens import token_lengths
+from embedlab.models.batching import encode_batches, length_batches
 from embedlab.models.encoder import SentenceEncoder
 from testsupport import SAMPLE_SENTENCES
 
@@ -28,13 +30,14 @@ def _padded_positions(lengths: list[int], batches: list[list[int]]) -> int:
 
 def test_counts_are_the_tokenizers_and_leave_its_settings_alone(minilm) -> None:
     tokenizer = minilm.tokenizer
-    counter = TokenCounter(tokenizer)
     before = tokenizer.backend_tokenizer.truncation
-    counts = counter([*TEXTS, "word " * 400])
+    counts = token_lengths(tokenizer, [*TEXTS, "word " * 400])
+    spans = token_spans("Hello, wonderful world!", tokenizer)
     assert tokenizer.backend_tokenizer.truncation == before  # a private copy did the counting
     expected = [len(ids) for ids in tokenizer([*TEXTS, "word " * 400], truncation=False, verbose=False)["input_ids"]]
     assert counts == expected and counts[-1] == 402  # nothing cut, special tokens counted
-    assert TokenCounter(None)(["abc", ""]) == [3, 0]  # no fast tokenizer: characters, as sentence-transformers
+    offsets = tokenizer("Hello, wonderful world!", add_special_tokens=False, return_offsets_mapping=True)
+    assert spans == [tuple(o) for o in offsets["offset_mapping"]] == [(0, 5), (5, 6), (7, 16), (17, 22), (22, 23)]
 
 
 def test_length_batches_cut_sorted_positions() -> None:
@@ -47,7 +50,7 @@ def test_length_batches_cut_sorted_positions() -> None:
 
 
 def test_token_batches_pad_less_than_character_batches(minilm) -> None:
-    counts = TokenCounter(minilm.tokenizer)(TEXTS)
+    counts = token_lengths(minilm.tokenizer, TEXTS)
     by_tokens = length_batches(counts, 8)
     by_chars = length_batches([len(t) for t in TEXTS], 8)
     assert _padded_positions(counts, by_tokens) < _padded_positions(counts, by_chars)
@@ -62,14 +65,27 @@ def test_batched_encoding_equals_sentence_transformers(minilm, minilm_path, role
 
 
 def test_counting_while_another_thread_encodes(minilm, minilm_path) -> None:
+    """The service counts OpenAI usage while its batcher encodes: counting must not unpad the batch being made."""
     enc = SentenceEncoder(minilm, "minilm", minilm_path)
     expected = enc.encode(TEXTS, batch_size=8)
-    results: list[np.ndarray] = []
-    threads = [threading.Thread(target=lambda: results.append(enc.encode(TEXTS, batch_size=8))) for _ in range(3)]
-    for t in threads:
+    stop, errors, rounds = threading.Event(), [], [0]
+
+    def count() -> None:
+        while not stop.is_set():
+            token_lengths(minilm.tokenizer, TEXTS)
+            token_spans(TEXTS[0], minilm.tokenizer)
+
+    counters = [threading.Thread(target=count) for _ in range(2)]
+    for t in counters:
         t.start()
-    for t in threads:
-        t.join(60)
-    assert len(results) == 3
-    for out in results:
-        np.testing.assert_allclose(out, expected, atol=1e-5)
+    try:
+        for _ in range(15):
+            np.testing.assert_allclose(enc.encode(TEXTS, batch_size=8), expected, atol=1e-5)
+            rounds[0] += 1
+    except Exception as exc:  # reported below, after the counters stop
+        errors.append(exc)
+    finally:
+        stop.set()
+        for t in counters:
+            t.join(30)
+    assert not errors and rounds[0] == 15, errors

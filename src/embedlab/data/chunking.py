@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
+from embedlab.data.tokens import token_offsets
 from embedlab.errors import ParameterError
 
 WindowBy = Literal["sentences", "tokens"]
@@ -97,8 +98,7 @@ def token_spans(text: str, tokenizer: Any | None = None) -> list[tuple[int, int]
     so chunks are measured in the tokens the model reads), else whitespace-separated words."""
     if tokenizer is None:
         return [m.span() for m in _WORD.finditer(text)]
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
-    return [(int(s), int(e)) for s, e in enc["offset_mapping"] if e > s]
+    return token_offsets(tokenizer, text)
 
 
 def check_window(size: int, overlap: int) -> None:

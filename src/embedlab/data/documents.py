@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from embedlab.data.chunking import check_window, sentence_spans, text_windows, token_spans
 from embedlab.data.records import iter_records, suffix_of
+from embedlab.data.tokens import token_lengths
 from embedlab.errors import InputError, ParameterError, require_file
 
 __all__ = [
@@ -259,16 +260,6 @@ def _fit(text: str, spans: list[Span], max_tokens: int | None, tokenizer: Any | 
         parts = text_windows(text[s:e], by="tokens", size=size, overlap=min(size // 8, size - 1), tokenizer=tokenizer)
         out.extend((s + a, s + b) for a, b in parts)
     return out
-
-
-def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
-    """Each text's length in the model's tokens, special tokens included, nothing cut.
-
-    ``verbose=False``: the tokenizer would otherwise log "Token indices sequence length is longer than the specified
-    maximum" for the first long text, while the callers measure exactly that to report it in their own words.
-    """
-    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
-    return [len(ids) for ids in encoded["input_ids"]]
 
 
 def _longer_than(docs: Sequence[Document], max_tokens: int | None, tokenizer: Any | None) -> set[str]:

@@ -34,8 +34,8 @@ from embedlab.data.documents import (
     as_documents,
     chunk_documents,
     load_documents,
-    token_lengths,
 )
+from embedlab.data.tokens import token_lengths
 from embedlab.errors import InputError, ParameterError
 from embedlab.index.filters import Condition, Filters, parse_filters, typed
 from embedlab.index.lock import writer_lock

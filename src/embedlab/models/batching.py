@@ -3,10 +3,10 @@
 sentence-transformers sorts an input by its length in characters before it cuts it into batches. A character count
 is a loose measure of a text's tokens: on the 2,910 STS-B dev sentences with all-MiniLM-L6-v2's tokenizer, batches
 of 32 cut after sorting by characters hold 36 % more positions than there are tokens (padding), and after sorting by
-tokens 2 %. Every padded position costs the encoder as much as a real one, so embedlab counts the tokens first (a
-second, private copy of the fast tokenizer with nothing cut or padded: about 15 us a sentence, 2 % of what
-encoding costs) and hands sentence-transformers one batch at a time. Each batch is encoded as sentence-transformers
-would encode it; the vectors are the same up to float rounding (1e-6).
+tokens 2 %. Every padded position costs the encoder as much as a real one, so embedlab counts the tokens first
+(:func:`embedlab.data.tokens.token_lengths`, on a private copy of the fast tokenizer: about 15 us a sentence, 2 % of
+what encoding costs) and hands sentence-transformers one batch at a time. Each batch is encoded as
+sentence-transformers would encode it; the vectors are the same up to float rounding (1e-6).
 
 Example:
     >>> length_batches([3, 9, 5, 9, 1], batch_size=2)
@@ -15,37 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
-
-
-class TokenCounter:
-    """Counts the tokens of texts with a private copy of a fast tokenizer (no truncation, no padding).
-
-    A copy, because a Hugging Face tokenizer keeps its truncation and padding settings on its shared Rust object
-    and resets them on every call: counting with it while another thread encodes would race. Without a fast
-    tokenizer the count is the number of characters (sentence-transformers' own measure).
-
-    Args:
-        tokenizer: the model's tokenizer (``model.tokenizer``), or None.
-    """
-
-    def __init__(self, tokenizer: Any | None) -> None:
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        self._backend = None
-        if backend is not None and hasattr(backend, "encode_batch_fast"):
-            self._backend = copy.deepcopy(backend)
-            self._backend.no_truncation()
-            self._backend.no_padding()
-
-    def __call__(self, texts: Sequence[str]) -> list[int]:
-        """Each text's length in tokens (characters without a fast tokenizer)."""
-        if self._backend is None:
-            return [len(t) for t in texts]
-        return [len(e) for e in self._backend.encode_batch_fast(list(texts))]
 
 
 def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from embedlab.data.tokens import token_lengths
 from embedlab.errors import ParameterError
-from embedlab.models.batching import TokenCounter, encode_batches, length_batches
+from embedlab.models.batching import encode_batches, length_batches
 from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
 from embedlab.models.resolve import resolve_model
 
@@ -126,7 +127,6 @@ class SentenceEncoder(RoleMixin):
     kind: str = "sentence-transformers"
     backend: str = "torch"
     _fp: str | None = field(default=None, repr=False)
-    _counter: TokenCounter | None = field(default=None, repr=False)
 
     @property
     def dim(self) -> int:
@@ -172,9 +172,9 @@ class SentenceEncoder(RoleMixin):
         """The positions of ``texts`` cut into batches of near-equal token length (one batch when they fit)."""
         if len(texts) <= batch_size:
             return [list(range(len(texts)))]
-        if self._counter is None:
-            self._counter = TokenCounter(self.tokenizer)
-        return length_batches(self._counter(texts), batch_size)
+        tokenizer = self.tokenizer
+        lengths = token_lengths(tokenizer, texts) if tokenizer is not None else [len(t) for t in texts]
+        return length_batches(lengths, batch_size)
 
     def _encode_batches(
         self, encode_batch: Callable[[list[str]], np.ndarray], texts: list[str], batches: list[list[int]]

@@ -50,7 +50,7 @@ def count_tokens(texts: list[str], tokenizer: Any) -> int:
     """Tokens the model reads for ``texts`` (OpenAI's ``usage``), 0 for models without a tokenizer."""
     if tokenizer is None:
         return 0
-    from embedlab.data.documents import token_lengths
+    from embedlab.data.tokens import token_lengths
 
     return sum(token_lengths(tokenizer, texts))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from embedlab.data.documents import token_lengths
+from embedlab.data.tokens import token_lengths
 
 
 @dataclass(frozen=True)
