@@ -155,4 +155,5 @@ def test_an_input_of_many_batches_runs_in_lanes_with_the_same_vectors(
         minilm_onnx.encode(texts, batch_size=64), one_lane.encode(texts, batch_size=64), atol=1e-5
     )
     assert minilm_onnx.encode(texts[:8], role="query", batch_size=8).shape == (8, 384)  # one batch, no lanes
-    assert [len(b) for b in minilm_onnx.batches(texts, 64)] == [23, 22]  # one batch of 45: one per lane
+    parts = minilm_onnx.batches(texts, 64)  # one batch of 45: at least one per lane
+    assert len(parts) >= 2 and max(len(b) for b in parts) <= 23

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -41,7 +42,8 @@ def test_counts_are_the_tokenizers_and_leave_its_settings_alone(minilm) -> None:
 
 
 def test_length_batches_cut_sorted_positions() -> None:
-    assert length_batches([3, 9, 5, 9, 1], batch_size=2) == [[1, 3], [2, 0], [4]]
+    assert length_batches([3, 9, 5, 9, 1], batch_size=5, overhead=0) == [[1, 3], [2], [0], [4]]  # no padding at all
+    assert length_batches([60, 58, 12, 11, 10, 10], batch_size=8, overhead=16) == [[0, 1], [2, 3, 4, 5]]
     assert length_batches([], batch_size=4) == []
     rows = encode_batches(
         lambda part: np.array([[len(t)] for t in part], dtype=np.float32), ["ab", "c", "def"], [[2], [0, 1]]
@@ -49,10 +51,33 @@ def test_length_batches_cut_sorted_positions() -> None:
     np.testing.assert_array_equal(rows[:, 0], [2, 1, 3])
 
 
+def _cost(lengths: list[int], batches: list[list[int]], overhead: int) -> int:
+    return _padded_positions(lengths, batches) + overhead * len(batches)
+
+
+def test_length_batches_are_the_cheapest_cuts() -> None:
+    """Against every way of cutting the sorted order into batches of at most the size (brute force on small cases)."""
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        n, size, overhead = int(rng.integers(1, 9)), int(rng.integers(1, 5)), int(rng.integers(0, 40))
+        lengths = [int(x) for x in rng.integers(1, 50, n)]
+        got = length_batches(lengths, size, overhead=overhead)
+        assert sorted(i for b in got for i in b) == list(range(n)) and max(len(b) for b in got) <= size
+        order = sorted(range(n), key=lambda i: -lengths[i])
+        best = min(
+            _cost(lengths, [order[a:b] for a, b in zip((0, *ends), (*ends, n), strict=True)], overhead)
+            for k in range(n)
+            for ends in itertools.combinations(range(1, n), k)
+            if all(b - a <= size for a, b in zip((0, *ends), (*ends, n), strict=True))
+        )
+        assert _cost(lengths, got, overhead) == best
+
+
 def test_token_batches_pad_less_than_character_batches(minilm) -> None:
     counts = token_lengths(minilm.tokenizer, TEXTS)
     by_tokens = length_batches(counts, 8)
-    by_chars = length_batches([len(t) for t in TEXTS], 8)
+    by_chars = sorted(range(len(TEXTS)), key=lambda i: -len(TEXTS[i]))  # sentence-transformers' order and cuts
+    by_chars = [by_chars[s : s + 8] for s in range(0, len(TEXTS), 8)]
     assert _padded_positions(counts, by_tokens) < _padded_positions(counts, by_chars)
 
 
@@ -60,7 +85,7 @@ def test_token_batches_pad_less_than_character_batches(minilm) -> None:
 def test_batched_encoding_equals_sentence_transformers(minilm, minilm_path, role) -> None:
     enc = SentenceEncoder(minilm, "minilm", minilm_path)
     fn = {"query": minilm.encode_query, "document": minilm.encode_document}.get(role, minilm.encode)
-    assert [len(b) for b in enc.batches(TEXTS, 8)] == [8, 8, 8, 8, 7]
+    assert len(enc.batches(TEXTS, 8)) > 1 and max(len(b) for b in enc.batches(TEXTS, 8)) <= 8
     np.testing.assert_allclose(enc.encode(TEXTS, role=role, batch_size=8), fn(TEXTS, batch_size=8), atol=1e-5)
 
 

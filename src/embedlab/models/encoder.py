@@ -150,8 +150,8 @@ class SentenceEncoder(RoleMixin):
     ) -> np.ndarray:
         """Embeddings of ``texts`` in ``role`` (``encode_query``, ``encode_document`` or plain ``encode``).
 
-        An input longer than one batch is cut into batches of near-equal token length
-        (:mod:`embedlab.models.batching`), each encoded by sentence-transformers as it would encode it.
+        The input is cut into batches of near-equal token length (:mod:`embedlab.models.batching`), each encoded by
+        sentence-transformers as it would encode it.
         """
         check_role(role)
         if not texts:
@@ -169,8 +169,10 @@ class SentenceEncoder(RoleMixin):
         return self._encode_batches(encode_batch, texts, self.batches(texts, batch_size))
 
     def batches(self, texts: list[str], batch_size: int) -> list[list[int]]:
-        """The positions of ``texts`` cut into batches of near-equal token length (one batch when they fit)."""
-        if len(texts) <= batch_size:
+        """The positions of ``texts`` cut into batches of at most ``batch_size`` with the least padding
+        (:func:`~embedlab.models.batching.length_batches`): texts of very different lengths that would fit in one
+        batch may still be cut in two."""
+        if len(texts) < 2:
             return [list(range(len(texts)))]
         tokenizer = self.tokenizer
         lengths = token_lengths(tokenizer, texts) if tokenizer is not None else [len(t) for t in texts]

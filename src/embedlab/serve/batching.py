@@ -2,8 +2,9 @@
 
 A transformer embeds 32 texts in little more time than 1 (the matrix products are wider, not more numerous), so a
 service that embeds each request on its own wastes most of the CPU under load. A :class:`MicroBatcher` queues the
-texts of concurrent requests, waits at most ``max_wait_ms`` for more to arrive, embeds up to ``max_batch`` texts in
-one call on a worker thread (the event loop keeps accepting requests meanwhile), and hands each request its rows.
+texts of concurrent requests, embeds up to ``max_batch`` texts in one call on a worker thread (the event loop keeps
+accepting requests meanwhile), and hands each request its rows. Requests queued behind a running batch make the next
+batch at once; a request that finds the service idle waits at most ``max_wait_ms`` for company.
 
 Example:
     >>> batcher = MicroBatcher(lambda texts: model.encode(texts), max_batch=64, max_wait_ms=5)
@@ -89,24 +90,38 @@ class MicroBatcher:
         await self._queue.put((list(texts), future))
         return await future
 
-    async def _run(self) -> None:
+    async def _collect(self) -> list[tuple[list[str], asyncio.Future[np.ndarray]]]:
+        """The next batch: what is queued, up to ``max_batch`` texts, and when nothing else was queued (the service was
+        idle), whatever arrives within ``max_wait_ms`` of the first request.
+
+        Requests that queued while the previous batch ran have waited a whole batch already: they go at once, and
+        the cores do not sit idle for the wait (under 16 concurrent clients on 2 cores they did, 5 ms a batch).
+        """
         assert self._queue is not None
+        batch = [await self._queue.get()]
+        size = len(batch[0][0])
+        while size < self.max_batch and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+            size += len(batch[-1][0])
+        if len(batch) > 1:
+            return batch
+        deadline = time.monotonic() + self.max_wait
+        while size < self.max_batch:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                item = await asyncio.wait_for(self._queue.get(), timeout)
+            except asyncio.TimeoutError:
+                break
+            batch.append(item)
+            size += len(item[0])
+        return batch
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            first = await self._queue.get()
-            batch = [first]
-            size = len(first[0])
-            deadline = time.monotonic() + self.max_wait
-            while size < self.max_batch:
-                timeout = deadline - time.monotonic()
-                if timeout <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), timeout)
-                except asyncio.TimeoutError:
-                    break
-                batch.append(item)
-                size += len(item[0])
+            batch = await self._collect()
             texts = [t for item, _ in batch for t in item]
             try:
                 rows = await loop.run_in_executor(self._executor, self.fn, texts)
