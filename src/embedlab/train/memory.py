@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from embedlab.data.tokens import token_lengths
+
 _PER_TOKEN = 34  # floats kept per token per layer per hidden unit
 _PER_PAIR = 2  # floats kept per (query, key) pair per head per layer
 _CACHED = ("cached-mnrl",)
@@ -93,8 +95,8 @@ def memory_warning(
     lengths = []
     for texts in columns:
         sample = sorted(texts, key=len, reverse=True)[: max(batch_size, 1)]  # the longest texts make the worst batch
-        ids = model.tokenizer(sample, add_special_tokens=True, truncation=False)["input_ids"] if sample else []
-        lengths.append(min(cap, max((len(x) for x in ids), default=0)))
+        counts = token_lengths(model.tokenizer, sample) if sample else []
+        lengths.append(min(cap, max(counts, default=0)))
     rows = min(batch_size, mini_batch_size) if loss in _CACHED else batch_size
     est = estimate_activation_memory(lengths, rows, layers=layers, hidden=hidden, heads=heads)
     if est.bytes < 0.8 * available:

@@ -87,7 +87,9 @@ def long_share(texts: Sequence[str], tokenizer: Any, max_seq_length: int) -> flo
     """
     if not texts:
         return 0.0
-    lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
+    from embedlab.data.tokens import token_lengths
+
+    lengths = token_lengths(tokenizer, texts)
     return float(np.mean([n > max_seq_length for n in lengths]))
 
 
