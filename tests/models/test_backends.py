@@ -56,6 +56,14 @@ def test_onnx_int8_is_close_to_fp32(minilm_path: str, minilm_onnx: OnnxSentenceE
     # int8 is an approximation: close to fp32, not equal to it.
     cos = _min_cosine(minilm_onnx.encode(TEXTS), int8.encode(TEXTS))
     assert 0.95 < cos < 0.99999
+    # every product with a constant weight is int8 but the first layer's feed-forward output
+    import onnx
+
+    graph = onnx.load(int8.info()["onnx_files"][0], load_external_data=False)
+    weights = {init.name for init in graph.graph.initializer}
+    fp32_products = [n.name for n in graph.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    assert fp32_products == ["/model/encoder/layer.0/output/dense/MatMul"]
+    assert sum(n.op_type == "MatMulInteger" for n in graph.graph.node) == 35  # 6 layers x 6 products, less that one
 
 
 def test_prompted_model_with_prompt_excluded_from_pooling(minilm_path: str, tmp_path: Path) -> None:
