@@ -114,3 +114,12 @@ def test_counting_while_another_thread_encodes(minilm, minilm_path) -> None:
         for t in counters:
             t.join(30)
     assert not errors and rounds[0] == 15, errors
+
+
+def test_texts_past_the_models_limit_cost_what_it_reads(minilm, minilm_path) -> None:
+    """all-MiniLM-L6-v2 reads 256 tokens: texts of 300 and 3,000 tokens pad alike, so they share a batch."""
+    enc = SentenceEncoder(minilm, "minilm", minilm_path)
+    texts = ["word " * 3000, "short one", "word " * 300, "tiny"]
+    batches = enc.batches(texts, 4)
+    assert [0, 2] in [sorted(b) for b in batches]
+    np.testing.assert_allclose(enc.encode(texts, batch_size=4), minilm.encode(texts, batch_size=4), atol=1e-5)

@@ -176,6 +176,9 @@ class SentenceEncoder(RoleMixin):
             return [list(range(len(texts)))]
         tokenizer = self.tokenizer
         lengths = token_lengths(tokenizer, texts) if tokenizer is not None else [len(t) for t in texts]
+        cap = getattr(self.model, "max_seq_length", None)
+        if tokenizer is not None and cap:  # the model reads no more than this: a longer text costs no more
+            lengths = [min(n, cap) for n in lengths]
         return length_batches(lengths, batch_size)
 
     def _encode_batches(
