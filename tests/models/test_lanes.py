@@ -25,9 +25,11 @@ def _batches(texts: list[str], size: int) -> list[list[int]]:
 
 
 def test_plan() -> None:
-    assert plan_lanes(100, 32, 2) == (2, 32)
+    assert plan_lanes(1000, 32, 2) == (2, 32)  # many batches: as asked
+    assert plan_lanes(100, 32, 2) == (2, 17)  # few batches: three a lane, so that the lanes end together
     assert plan_lanes(100, 32, 1) == (1, 32)
-    assert plan_lanes(40, 64, 2) == (2, 20)  # one batch of 16+ texts: one smaller batch per lane
+    assert plan_lanes(40, 64, 2) == (2, 7)  # one batch of 16+ texts (a service's micro-batch): three a lane
+    assert plan_lanes(16, 64, 2) == (2, 4)  # never smaller than MIN_BATCH
     assert plan_lanes(15, 64, 2) == (1, 64)  # too small to split
 
 

@@ -22,7 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from embedlab.errors import ParameterError
 from embedlab.models.backends.lanes import encode_in_lanes, in_lane, plan_lanes
 from embedlab.models.backends.onnx_export import FP32_FILE, GRAPH_VERSION, OUTPUT_NAME, transformer_modules, write_onnx
 from embedlab.models.backends.quantize import int8_file_name
-from embedlab.models.encoder import SentenceEncoder
+from embedlab.models.encoder import Role, SentenceEncoder
 from embedlab.models.fingerprint import model_fingerprint, variant_fingerprint
 
 if TYPE_CHECKING:
@@ -250,6 +250,7 @@ class OnnxSentenceEncoder(SentenceEncoder):
 
     graphs: dict[str, Path] | None = None
     threads: int | None = None
+    _tokenizer_set: set[str] = field(default_factory=set, repr=False)  # roles whose tokenizer has been called once
 
     @property
     def fingerprint(self) -> str:
@@ -265,10 +266,21 @@ class OnnxSentenceEncoder(SentenceEncoder):
         return super().batches(texts, size)
 
     def _encode_batches(
-        self, encode_batch: Callable[[list[str]], np.ndarray], texts: list[str], batches: list[list[int]]
+        self,
+        encode_batch: Callable[[list[str]], np.ndarray],
+        texts: list[str],
+        batches: list[list[int]],
+        *,
+        role: Role = "text",
     ) -> np.ndarray:
         """The batches in one-thread lanes side by side (torch on one thread: it only pools and normalises)."""
         with torch_single_thread():
+            if len(batches) > 1 and role not in self._tokenizer_set:
+                # A fast tokenizer sets its truncation and padding on its first call; two lanes making that first
+                # call at once would both change the shared Rust object while the other reads it ("Already
+                # borrowed"). Later calls ask for the same settings and change nothing.
+                encode_batch([min(texts, key=len)])
+                self._tokenizer_set.add(role)
             return encode_in_lanes(
                 encode_batch, texts, batches, cores=self.threads or cpu_threads(), per_thread=torch_single_thread
             )
