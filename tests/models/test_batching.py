@@ -41,6 +41,24 @@ def test_counts_are_the_tokenizers_and_leave_its_settings_alone(minilm) -> None:
     assert spans == [tuple(o) for o in offsets["offset_mapping"]] == [(0, 5), (5, 6), (7, 16), (17, 22), (22, 23)]
 
 
+def test_remembered_counts_equal_fresh_ones(minilm) -> None:
+    from embedlab.data import tokens
+
+    tokenizer = minilm.tokenizer
+    long_text = "word " * 500  # longer than RECENT_MAX_CHARS: counted every time, never kept
+    first = token_lengths(tokenizer, TEXTS)  # counted and kept
+    mixed = ["a text not seen before", *reversed(TEXTS), long_text, TEXTS[0]]
+    expected = [len(ids) for ids in tokenizer(mixed, truncation=False, verbose=False)["input_ids"]]
+    assert token_lengths(tokenizer, mixed) == expected and token_lengths(tokenizer, TEXTS) == first
+    assert long_text not in tokens._recent[tokenizer] and TEXTS[0] in tokens._recent[tokenizer]
+    many = [f"text {i}" for i in range(tokens.RECENT + 10)]  # more than are kept: counted, not kept
+    assert token_lengths(tokenizer, many) == [len(ids) for ids in tokenizer(many)["input_ids"]]
+    assert "text 0" not in tokens._recent[tokenizer] and TEXTS[0] in tokens._recent[tokenizer]
+    for start in range(0, len(many), 1000):  # in service-sized calls: kept, up to RECENT, then started again
+        token_lengths(tokenizer, many[start : start + 1000])
+    assert 0 < len(tokens._recent[tokenizer]) <= tokens.RECENT
+
+
 def test_length_batches_cut_sorted_positions() -> None:
     assert length_batches([3, 9, 5, 9, 1], batch_size=5, overhead=0) == [[1, 3], [2], [0], [4]]  # no padding at all
     assert length_batches([60, 58, 12, 11, 10, 10], batch_size=8, overhead=16) == [[0, 1], [2, 3, 4, 5]]
