@@ -7,6 +7,8 @@ import concurrent.futures
 import numpy as np
 import pytest
 
+from embedlab.serve.schemas import EmbedResponse, OpenAIEmbeddingResponse
+
 pytest.importorskip("fastapi")
 
 
@@ -78,6 +80,7 @@ def test_body_size_limit(client):
 def test_embed_matches_the_model(client, minilm):
     r = client.post("/embed", json={"texts": ["hello world", "solar power"]})
     assert r.status_code == 200
+    EmbedResponse.model_validate(r.json())
     got = np.array(r.json()["embeddings"])
     assert got.shape == (2, 384)
     assert np.allclose(got, minilm.encode(["hello world", "solar power"], normalize_embeddings=True), atol=1e-5)
@@ -105,6 +108,12 @@ def test_openai_wire_format(client, minilm):
     vec = np.frombuffer(base64.b64decode(body["data"][0]["embedding"]), dtype="<f4")
     assert np.allclose(vec, minilm.encode(["hello"], normalize_embeddings=True)[0], atol=1e-5)
     assert body["usage"]["prompt_tokens"] == 3  # [CLS] hello [SEP]
+    plain = client.post("/v1/embeddings", json={"input": "hello", "model": "m"}).json()
+    OpenAIEmbeddingResponse.model_validate(plain)  # the schema the OpenAPI document promises
+    # float32 written in its shortest form reads back as the very same float32 as the base64 bytes
+    np.testing.assert_array_equal(np.array(plain["data"][0]["embedding"], dtype=np.float32), vec)
+    two = client.post("/v1/embeddings", json={"input": ["hello", "solar power"], "model": "m"}).json()
+    assert [d["index"] for d in two["data"]] == [0, 1] and two["usage"]["prompt_tokens"] == 3 + 4
     ids = minilm.tokenizer("solar power", add_special_tokens=False)["input_ids"]
     r = client.post("/v1/embeddings", json={"input": [ids], "model": "m", "dimensions": 64})
     v = np.array(r.json()["data"][0]["embedding"])

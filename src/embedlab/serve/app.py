@@ -25,6 +25,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -172,19 +173,22 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         mode, hits = await service.search(req, is_gone=request.is_disconnected)
         return {"query": req.query, "mode": mode, "hits": [h.to_dict() for h in hits]}
 
+    # The embedding routes answer with bytes they serialised (openai_api.json_bytes); the response models document
+    # the answer in the OpenAPI schema, and the tests check the answers against them.
     @app.post("/embed", response_model=EmbedResponse, responses=_ERRORS)
-    async def embed(req: EmbedRequest, request: Request) -> dict[str, Any]:
+    async def embed(req: EmbedRequest, request: Request) -> Response:
         """Embed texts as documents (default), queries or plain texts."""
         vectors = await service.embed(req.texts, req.input_type, is_gone=request.is_disconnected)
-        return {
+        body = {
             "model": service.model_name,
             "dimension": int(vectors.shape[1]),
             "input_type": req.input_type,
-            "embeddings": vectors.tolist(),
+            "embeddings": np.ascontiguousarray(vectors, dtype=np.float32),
         }
+        return Response(openai_api.json_bytes(body), media_type="application/json")
 
     @app.post("/v1/embeddings", response_model=OpenAIEmbeddingResponse, responses=_ERRORS)
-    async def openai_embeddings(req: OpenAIEmbeddingRequest, request: Request) -> dict[str, Any]:
+    async def openai_embeddings(req: OpenAIEmbeddingRequest, request: Request) -> Response:
         """OpenAI-compatible embeddings (``input``: a string, strings, or token ids of this model's tokenizer)."""
         texts = openai_api.input_texts(
             req.input, tokenizer=service.tokenizer, max_tokens=service.settings.max_total_chars
@@ -193,9 +197,10 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         vectors = openai_api.shorten(vectors, req.dimensions)
         # off the event loop: tokenising a request's texts takes about a millisecond
         tokens = await asyncio.to_thread(openai_api.count_tokens, texts, service.tokenizer)
-        return openai_api.embedding_response(
+        body = openai_api.embedding_response(
             vectors, model=req.model, encoding_format=req.encoding_format, tokens=tokens
         )
+        return Response(openai_api.json_bytes(body), media_type="application/json")
 
     @app.get("/v1/models", response_model=OpenAIModelList)
     async def openai_models() -> dict[str, Any]:
