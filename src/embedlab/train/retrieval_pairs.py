@@ -95,7 +95,9 @@ def long_share(texts: Sequence[str], tokenizer: Any, max_seq_length: int) -> flo
 
 def _bm25_scores(chunk_texts: list[str], queries: list[str]) -> np.ndarray:
     """BM25 score of every query against every chunk, tokenised and weighted as the index's lexical search does."""
-    import bm25s
+    from embedlab.utils.optional import require
+
+    bm25s = require("bm25s", "sentence")
 
     from embedlab.index.local import tokenize
 
