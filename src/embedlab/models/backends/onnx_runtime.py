@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from embedlab.errors import ParameterError
 from embedlab.models.backends.lanes import encode_in_lanes, in_lane, plan_lanes
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import numpy as np
     import onnxruntime
     from sentence_transformers import SentenceTransformer
+
+    from embedlab.models.backends.direct import DirectPlan
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 # ONNX Runtime's fused SkipLayerNormalization (residual Add + LayerNorm) ran 9x slower than the two apart in the
@@ -96,12 +98,15 @@ class OnnxForward:
                 self._lane_session = new_session(self.path, threads=1)
         return self._lane_session
 
+    def infer(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """Token embeddings for numpy token ids (the graph's inputs taken from ``feed``)."""
+        session = self.lane_session() if in_lane() else self.session
+        return session.run([OUTPUT_NAME], {name: feed[name] for name in self.inputs})[0]
+
     def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
         import torch
 
-        feed = {name: features[name].cpu().numpy() for name in self.inputs}
-        session = self.lane_session() if in_lane() else self.session
-        out = session.run([OUTPUT_NAME], feed)[0]
+        out = self.infer({name: features[name].cpu().numpy() for name in self.inputs})
         features[self.output_name] = torch.from_numpy(out)
         return features
 
@@ -251,6 +256,7 @@ class OnnxSentenceEncoder(SentenceEncoder):
     graphs: dict[str, Path] | None = None
     threads: int | None = None
     _tokenizer_set: set[str] = field(default_factory=set, repr=False)  # roles whose tokenizer has been called once
+    _direct: DirectPlan | Literal[False] | None = field(default=None, repr=False)  # None: not looked at yet
 
     @property
     def fingerprint(self) -> str:
@@ -284,6 +290,17 @@ class OnnxSentenceEncoder(SentenceEncoder):
             return encode_in_lanes(
                 encode_batch, texts, batches, cores=self.threads or cpu_threads(), per_thread=torch_single_thread
             )
+
+    def _encode_batch(self, texts: list[str], *, role: Role, normalize: bool) -> np.ndarray:
+        """One batch straight on the graph when the model is plain (:mod:`embedlab.models.backends.direct`),
+        else through sentence-transformers."""
+        if self._direct is None:
+            from embedlab.models.backends.direct import direct_plan
+
+            self._direct = direct_plan(self.model) or False
+        if self._direct:
+            return self._direct.encode(texts, normalize=normalize)
+        return super()._encode_batch(texts, role=role, normalize=normalize)
 
     files_key = "onnx_files"
 

@@ -82,16 +82,19 @@ class OpenVinoForward:
             request = self._local.request = (self._lanes or self.compiled).create_infer_request()
         return request
 
+    def infer(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """Token embeddings for numpy token ids (the graph's inputs taken from ``feed``)."""
+        feed = {name: np.asarray(feed[name]).astype(np.int64, copy=False) for name in self.inputs}
+        # share_outputs=False (the default) hands back a copy, which the next call cannot overwrite.
+        if in_lane():
+            return self._lane_request().infer(feed)[0]
+        with self.lock:
+            return self.request.infer(feed)[self.compiled.outputs[0]]
+
     def __call__(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
         import torch
 
-        feed = {name: features[name].cpu().numpy().astype(np.int64, copy=False) for name in self.inputs}
-        # share_outputs=False (the default) hands back a copy, which the next call cannot overwrite.
-        if in_lane():
-            out = self._lane_request().infer(feed)[0]
-        else:
-            with self.lock:
-                out = self.request.infer(feed)[self.compiled.outputs[0]]
+        out = self.infer({name: features[name].cpu().numpy() for name in self.inputs})
         features[self.output_name] = torch.from_numpy(out)
         return features
 
