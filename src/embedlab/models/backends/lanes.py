@@ -7,15 +7,15 @@ sentences/s with one two-thread inference at a time, 914 with two one-thread lan
 
 So the graph encoders (ONNX Runtime, OpenVINO) take the batches the encoder cut (of near-equal token length,
 :mod:`embedlab.models.batching`) and run them in one lane per core, each lane in its own thread taking the next
-batch when it is done (both runtimes release the GIL). The vectors are the same as one lane's (to 1e-5). An input
-of at least ``2 * MIN_LANE_TEXTS`` texts is cut into at least ``BATCHES_PER_LANE`` batches a lane
-(:func:`plan_lanes`): the lanes of one call end together only when the last batches are small, and a service's
+batch when it is done (both runtimes release the GIL). The vectors are the same as one lane's (to 1e-5).
+
+An input of at least ``2 * MIN_LANE_TEXTS`` texts is cut into at least ``BATCHES_PER_LANE`` batches a lane
+(:func:`plan_lanes`): the lanes of one call end together only when the last batches are small. A service's
 micro-batch of 28 news sentences cut in two halves kept the two cores busy 80 % of the call (2026-11-30, onnx-int8,
 2 cores: the service benchmark's micro-batches encode at 118-121 requests a second in halves, 132-138 in batches of
-up to 5, which also pad less). A short input (a
-search query) keeps the one inference over every core, which is the lower latency. Only one encode at a time runs in
-lanes: the service's concurrent callers already keep the cores busy, so a second caller runs its batches one after
-another.
+up to 5, which also pad less). A short input (a search query) keeps the one inference over every core, which is the
+lower latency. Only one encode at a time runs in lanes: the service's concurrent callers already keep the cores
+busy, so a second caller runs its batches one after another.
 
 Example:
     >>> plan_lanes(n_texts=1000, batch_size=32, cores=2)
