@@ -42,3 +42,17 @@ def test_other_models_keep_the_pipeline(minilm_path: str, dual_folder: Path, tmp
     assert direct_plan(SentenceTransformer(str(dual_folder), device="cpu")) is None  # two towers (a Router)
     torch_model = SentenceTransformer(minilm_path, device="cpu")
     assert direct_plan(torch_model) is None  # its transformer runs on torch: no graph to call
+
+
+@pytest.mark.parametrize("which", ["plain", "two towers"])
+def test_tokenizers_are_set_at_load_and_lanes_change_nothing(minilm_path: str, dual_folder: Path, which: str) -> None:
+    from embedlab.models.backends import transformer_modules
+
+    enc = load_encoder(minilm_path if which == "plain" else str(dual_folder), backend="onnx-int8")
+    tokenizers = [module.tokenizer.backend_tokenizer for _, module in transformer_modules(enc.model)]
+    set_at_load = [(t.truncation, t.padding) for t in tokenizers]
+    assert all(trunc is not None and pad is not None for trunc, pad in set_at_load)
+    texts = [f"sentence {i} " + "word " * (i % 13) for i in range(40)]  # several batches: lanes
+    enc.encode_queries(texts)
+    enc.encode_documents(texts)
+    assert [(t.truncation, t.padding) for t in tokenizers] == set_at_load  # the lanes' calls changed no setting

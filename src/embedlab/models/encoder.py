@@ -166,7 +166,7 @@ class SentenceEncoder(RoleMixin):
         def encode_batch(batch: list[str]) -> np.ndarray:
             return self._encode_batch(batch, role=role, normalize=normalize)
 
-        return self._encode_batches(encode_batch, texts, self.batches(texts, batch_size), role=role)
+        return self._encode_batches(encode_batch, texts, self.batches(texts, batch_size))
 
     def batches(self, texts: list[str], batch_size: int) -> list[list[int]]:
         """The positions of ``texts`` cut into batches of at most ``batch_size`` with the least padding
@@ -182,12 +182,7 @@ class SentenceEncoder(RoleMixin):
         return length_batches(lengths, batch_size)
 
     def _encode_batches(
-        self,
-        encode_batch: Callable[[list[str]], np.ndarray],
-        texts: list[str],
-        batches: list[list[int]],
-        *,
-        role: Role = "text",
+        self, encode_batch: Callable[[list[str]], np.ndarray], texts: list[str], batches: list[list[int]]
     ) -> np.ndarray:
         """Run the batches one after another (the graph backends run them in lanes)."""
         return encode_batches(encode_batch, texts, batches)

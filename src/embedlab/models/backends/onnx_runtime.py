@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ParameterError
 from embedlab.models.backends.lanes import encode_in_lanes, in_lane, plan_lanes
@@ -255,8 +255,18 @@ class OnnxSentenceEncoder(SentenceEncoder):
 
     graphs: dict[str, Path] | None = None
     threads: int | None = None
-    _tokenizer_set: set[str] = field(default_factory=set, repr=False)  # roles whose tokenizer has been called once
-    _direct: DirectPlan | Literal[False] | None = field(default=None, repr=False)  # None: not looked at yet
+    _direct: DirectPlan | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from embedlab.models.backends.direct import direct_plan
+
+        # A fast tokenizer sets its truncation and padding on its first call; two lanes making that first call at
+        # once would both change the shared Rust object while the other reads it ("Already borrowed"). Each
+        # transformer's tokenizer is set here, as sentence-transformers' tokenization sets it; later calls ask for
+        # the same settings and change nothing.
+        for _, module in transformer_modules(self.model):
+            module.preprocess(["embedlab"])
+        self._direct = direct_plan(self.model)
 
     @property
     def fingerprint(self) -> str:
@@ -272,21 +282,10 @@ class OnnxSentenceEncoder(SentenceEncoder):
         return super().batches(texts, size)
 
     def _encode_batches(
-        self,
-        encode_batch: Callable[[list[str]], np.ndarray],
-        texts: list[str],
-        batches: list[list[int]],
-        *,
-        role: Role = "text",
+        self, encode_batch: Callable[[list[str]], np.ndarray], texts: list[str], batches: list[list[int]]
     ) -> np.ndarray:
         """The batches in one-thread lanes side by side (torch on one thread: it only pools and normalises)."""
         with torch_single_thread():
-            if len(batches) > 1 and role not in self._tokenizer_set:
-                # A fast tokenizer sets its truncation and padding on its first call; two lanes making that first
-                # call at once would both change the shared Rust object while the other reads it ("Already
-                # borrowed"). Later calls ask for the same settings and change nothing.
-                encode_batch([min(texts, key=len)])
-                self._tokenizer_set.add(role)
             return encode_in_lanes(
                 encode_batch, texts, batches, cores=self.threads or cpu_threads(), per_thread=torch_single_thread
             )
@@ -294,11 +293,7 @@ class OnnxSentenceEncoder(SentenceEncoder):
     def _encode_batch(self, texts: list[str], *, role: Role, normalize: bool) -> np.ndarray:
         """One batch straight on the graph when the model is plain (:mod:`embedlab.models.backends.direct`),
         else through sentence-transformers."""
-        if self._direct is None:
-            from embedlab.models.backends.direct import direct_plan
-
-            self._direct = direct_plan(self.model) or False
-        if self._direct:
+        if self._direct is not None:
             return self._direct.encode(texts, normalize=normalize)
         return super()._encode_batch(texts, role=role, normalize=normalize)
 
