@@ -140,3 +140,14 @@ def test_chunked_index_keeps_offsets(tmp_path, minilm):
     idx.add([{"id": "doc2", "text": "Epsilon follows. Zeta ends it."}])
     assert {h.id for h in idx.search("zeta", k=10)} >= {"doc2#0"}
     assert idx.delete(["doc"]) == 3
+
+
+def test_texts_of_stop_words_only_are_indexed_without_bm25_terms(tmp_path, minilm):
+    docs = [{"id": "a", "text": "the"}, {"id": "b", "text": "and it is"}]
+    idx = Index.build("all-MiniLM-L6-v2", docs, tmp_path / "stop", encoder=minilm)
+    assert idx.search("anything", k=2, mode="bm25") == []  # no term to match: nothing, not an error
+    assert {h.id for h in idx.search("it", k=2, mode="hybrid")} == {"a", "b"}
+    again = Index.load(idx.path, encoder=minilm)
+    assert again.search("the", k=2, mode="bm25") == []
+    again.add([{"id": "c", "text": "Solar panels make electricity."}])
+    assert [h.id for h in again.search("solar electricity", k=1, mode="bm25")] == ["c"]

@@ -159,9 +159,10 @@ class LocalStore:
         # document's scores: re-indexing is the correct update. bm25s indexes ~100k short documents per second and
         # the vectors (the expensive part) are reused, so this is still no rebuild of the embedding index.
         bm25s = require("bm25s", "index")
-        self.bm25 = bm25s.BM25(k1=float(self.settings["bm25_k1"]), b=float(self.settings["bm25_b"]))
         tokens = tokenize(self.texts, self.settings["stopwords"]) if self.texts else []
-        if tokens:
+        self.bm25 = None
+        if any(tokens):  # bm25s cannot index a corpus without a single term (texts of stop words only)
+            self.bm25 = bm25s.BM25(k1=float(self.settings["bm25_k1"]), b=float(self.settings["bm25_b"]))
             self.bm25.index(tokens, show_progress=False)
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

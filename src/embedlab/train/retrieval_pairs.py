@@ -101,8 +101,11 @@ def _bm25_scores(chunk_texts: list[str], queries: list[str]) -> np.ndarray:
 
     from embedlab.index.local import tokenize
 
+    corpus = tokenize(chunk_texts)
+    if not any(corpus):  # bm25s cannot index passages without a single term (stop words only): no lexical match
+        return np.zeros((len(queries), len(chunk_texts)), dtype=np.float32)
     retriever = bm25s.BM25()
-    retriever.index(tokenize(chunk_texts), show_progress=False)
+    retriever.index(corpus, show_progress=False)
     return np.stack([retriever.get_scores(tokens) for tokens in tokenize(queries)]).astype(np.float32)
 
 
