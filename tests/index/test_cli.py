@@ -86,6 +86,14 @@ def test_build_search_info_delete_compact(cli, tmp_path, docs_file):
             "option --url: only the qdrant store",
         ),
         (("index", "add", "{idx}", "{docs}", "--batch-size", "0"), "option --batch-size: must be at least 1, got 0"),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--quantize", "binary", "--ann", "ivf"),
+            "option --ann: binary vectors are searched in an HNSW graph",
+        ),
+        (
+            ("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--nprobe", "-1"),
+            "option --nprobe: must be between 0 and 1000000, got -1",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, small_index_path, tmp_path, docs_file, args, message):
@@ -118,6 +126,7 @@ def test_corrupted_index_exit_code(cli, small_index_path, tmp_path):
         (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--chunk", "pages"), "--chunk"),
         (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--store", "redis"), "--store"),
         (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--backend", "tpu"), "--backend"),
+        (("index", "build", "all-MiniLM-L6-v2", "{docs}", "-o", "{tmp}/o", "--ann", "lsh"), "--ann"),
     ],
 )
 def test_choices_are_checked_by_the_cli(cli, small_index_path, tmp_path, docs_file, args, flag):
@@ -141,3 +150,14 @@ def test_nan_metadata_prints_valid_json(cli, tmp_path):
     # NaN is read as a missing value (as pandas does); an infinity is printed as null
     assert hit["metadata"] == {"y": None, "z": 1.5}
     assert "NaN" not in stdout and "Infinity" not in stdout
+
+
+def test_int8_index_uses_inverted_lists_and_says_so(cli, tmp_path, docs_file):
+    out = tmp_path / "int8"
+    code, _, stderr = cli("index", "build", "all-MiniLM-L6-v2", docs_file, "-o", out, "--quantize", "int8")
+    assert code == 0, stderr
+    code, stdout, _ = cli("index", "info", out, "--json")
+    info = json.loads(stdout)
+    assert code == 0 and info["ann"] == "faiss-ivf" and info["quantize"] == "int8" and info["vector_bytes"] == 384
+    code, stdout, _ = cli("search", out, "solar electricity", "-k", "2", "--json")
+    assert code == 0 and json.loads(stdout)["hits"][0]["id"] in ("sun1", "sun2")

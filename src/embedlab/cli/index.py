@@ -13,6 +13,7 @@ import typer
 
 from embedlab.cli.options import choices
 from embedlab.index.settings import (
+    ANN,
     CHUNK_BY,
     FUSIONS,
     MODES,
@@ -43,6 +44,7 @@ EncoderBackendChoice = choices("EncoderBackendChoice", ENCODER_BACKENDS)
 BackendChoice = choices("BackendChoice", (*STORES, *ENCODER_BACKENDS))
 ModeChoice = choices("ModeChoice", MODES)
 QuantizeChoice = choices("QuantizeChoice", QUANTIZE)
+AnnChoice = choices("AnnChoice", ANN)
 FusionChoice = choices("FusionChoice", FUSIONS)
 
 
@@ -104,10 +106,17 @@ def build(
     ef_construction: int = typer.Option(_B.ef_construction, "--ef-construction", help="HNSW build beam width."),
     ef_search: int = typer.Option(_B.ef_search, "--ef-search", help="HNSW search beam width (recall vs speed)."),
     quantize: QuantizeChoice = typer.Option(  # type: ignore[valid-type]
-        _B.quantize, "--quantize", help="Vectors in the graph: float, int8 (4x smaller) or binary (32x smaller)."
+        _B.quantize, "--quantize", help="Vectors in the index: float, int8 (4x smaller) or binary (32x smaller)."
     ),
     rescore: int = typer.Option(
         _B.rescore, "--rescore", help="With --quantize: candidates per result rescored with the float vectors."
+    ),
+    ann: AnnChoice = typer.Option(  # type: ignore[valid-type]
+        _B.ann, "--ann", help="Local index layout: hnsw graph, ivf lists, or auto (ivf for int8, else hnsw)."
+    ),
+    nlist: int = typer.Option(_B.nlist, "--nlist", help="IVF lists (0 = about 4 sqrt(vectors))."),
+    nprobe: int = typer.Option(
+        _B.nprobe, "--nprobe", help="IVF lists searched per query (0 = enough to scan ~64 sqrt(vectors))."
     ),
 ) -> None:
     """Embed DOCS with MODEL and write an index folder."""
@@ -126,6 +135,9 @@ def build(
         ef_search=ef_search,
         quantize=_value(quantize),
         rescore=rescore,
+        ann=_value(ann),
+        nlist=nlist,
+        nprobe=nprobe,
     ).validate()  # before the model loads
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TruncationWarning)

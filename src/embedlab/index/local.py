@@ -6,8 +6,9 @@ Layout of an index folder (``<g>`` is the generation, bumped by every write)::
     vectors-<g>.npy          float32 embeddings, one row per chunk (loaded memory-mapped, allow_pickle=False)
     chunks-<g>.parquet       id, doc_id, text, start, end, and one typed column per metadata field (``meta.<name>``)
     deleted-<g>.npy          int64 row numbers deleted since the last compaction
-    hnsw-<g>.faiss           FAISS HNSW graph over the vectors, float32, int8 (scalar quantizer) or sign bits
-                             (binary HNSW, Hamming distance) as built with ``--quantize`` (faiss' own format)
+    hnsw-<g>.faiss           the FAISS index over the vectors (faiss' own format; the name is historical): an HNSW
+                             graph of float32, int8 (scalar quantizer) or sign bits (binary HNSW, Hamming distance),
+                             or inverted lists of int8 codes (IVF), as built with ``--quantize`` / ``--ann``
     bm25-<g>/                bm25s sparse score matrix (npy + JSON)
 
 Nothing is pickled, so opening an index from someone else never runs their code.
@@ -23,20 +24,31 @@ anyway as tombstones masked by that selector until :meth:`LocalIndex.compact`.
 naming them (an atomic rename), then removes the files of older generations. A crash before the rename leaves the
 previous manifest and its files untouched; stray new files are cleaned by the next save.
 
-*Quantized graphs* (``quantize="int8"`` or ``"binary"``): the graph holds 1 byte or 1 bit per dimension instead of
+*Quantized indexes* (``quantize="int8"`` or ``"binary"``): the index holds 1 byte or 1 bit per dimension instead of
 4 bytes; it returns ``k * rescore`` candidates, which are rescored with the float vectors of ``vectors-<g>.npy``
 (memory-mapped, so only those rows are read) and cut to k. Exact search and the few-allowed-rows path use the float
 vectors directly. ``benchmarks/bench_index_quantized.py`` measures memory and recall against float.
 
+*Why int8 uses inverted lists (IVF) by default*: an HNSW graph keeps about 270 bytes of links per vector at M=32
+whatever the vectors hold, so int8 codes (384 bytes at 384-d) made the whole HNSW index only 2.8x smaller than float
+(656 vs 1,808 bytes a vector). Inverted lists keep a code and an 8-byte id per vector plus the list centroids (~400
+bytes a vector: 4.4x smaller). Searching enough lists to scan about 64 sqrt(n) codes, with float rescoring, they match
+float HNSW's recall@10 on real sentence embeddings (2k to 200k vectors), but that scan (~14 % of the codes at 200k)
+makes a search slower than the graph's (docs/benchmarks.md, "Quantized indexes"). ``ann="hnsw"`` keeps the faster,
+larger int8 graph. The lists are k-means centroids learnt from the vectors: when an index grows to need twice as many
+lists (4x the vectors), they are learnt again over every stored float vector, so a small first build does not cripple a
+large index.
+
 *Filtered search*: the allowed rows are computed from the metadata. When they are few, they are searched exactly
-(a matrix product over just those rows: fast and exact); otherwise the HNSW search runs with a selector so the graph
-walk only returns allowed rows, and falls back to exact search if it still finds fewer than k.
+(a matrix product over just those rows: fast and exact); otherwise the HNSW (or IVF) search runs with a selector so
+it only returns allowed rows, and falls back to exact search if it still finds fewer than k.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import shutil
 import threading
@@ -56,10 +68,12 @@ from embedlab.utils.atomic import atomic_path
 from embedlab.utils.optional import require
 
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "ann": "faiss-hnsw",
+    "ann": "auto",  # resolved when a store is made: faiss-ivf for int8, faiss-hnsw otherwise (see the module notes)
     "m": 32,
     "ef_construction": 128,
     "ef_search": 64,
+    "nlist": 0,  # IVF lists; 0 = about 4 sqrt(n), at least 39 vectors a list (faiss' own k-means guideline)
+    "nprobe": 0,  # IVF lists searched per query; 0 = enough to scan about 64 sqrt(n) vectors
     "quantize": "none",
     "rescore": 4,
     "bm25_k1": 1.5,
@@ -84,8 +98,36 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return idx[np.lexsort((idx, -scores[idx]))]
 
 
+def ivf_lists(n: int, wanted: int = 0) -> int:
+    """How many inverted lists an IVF index over n vectors gets: ``wanted`` or else about 4 sqrt(n), and never fewer
+    than 39 vectors a list, which is where faiss' k-means stops warning of too few points (a small index that will
+    grow gets its lists again when it has the vectors for them).
+
+    Example:
+        >>> ivf_lists(200_000), ivf_lists(1_000), ivf_lists(10), ivf_lists(10_000, wanted=64), ivf_lists(100, 64)
+        (1789, 25, 1, 64, 2)
+    """
+    return max(1, min(wanted or round(4 * math.sqrt(n)), n // 39))
+
+
+def ivf_probes(nlist: int, n: int, wanted: int = 0) -> int:
+    """How many of ``nlist`` lists over n vectors a search visits: ``wanted``, else enough lists to scan about
+    64 sqrt(n) vectors (all of a small index; a seventh of 1,789 lists at 200k).
+
+    Why so many: sentence embeddings are not tightly clustered, so a query's neighbours spread over many lists. With
+    64 sqrt(n), int8 lists rescored by float vectors had float HNSW's recall@10 or better at every size measured (2k
+    to 200k, real sentence embeddings and random clustered vectors); with 48 sqrt(n) they fell below it on the
+    clustered vectors from 5k to 50k (docs/benchmarks.md, "Quantized indexes").
+
+    Example:
+        >>> ivf_probes(1789, 200_000), ivf_probes(128, 5_000), ivf_probes(51, 2_000), ivf_probes(1789, 200_000, 16)
+        (257, 116, 51, 16)
+    """
+    return wanted or max(1, min(nlist, math.ceil(nlist * 64 / math.sqrt(max(n, 1)))))
+
+
 class LocalStore:
-    """Vectors + FAISS HNSW + bm25s + metadata, kept in memory and saved to one folder (a :class:`Store`).
+    """Vectors + a FAISS index (HNSW or IVF) + bm25s + metadata, in memory and saved to one folder (a :class:`Store`).
 
     Use it through :class:`embedlab.index.Index`; this class knows nothing of models, only of vectors and texts.
 
@@ -99,6 +141,7 @@ class LocalStore:
     def __init__(self, dimension: int, settings: dict[str, Any] | None = None) -> None:
         self.dimension = dimension
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.settings["ann"] = ann_layout(self.settings["ann"], self.quantize)
         self.path: Path | None = None
         self.vectors = np.zeros((0, dimension), dtype=np.float32)
         self.ids: list[str] = []
@@ -132,8 +175,21 @@ class LocalStore:
     def quantize(self) -> str:
         return str(self.settings.get("quantize") or "none")
 
-    def _new_ann(self) -> Any:
+    @property
+    def layout(self) -> str:
+        """``hnsw`` (a graph) or ``ivf`` (inverted lists)."""
+        return str(self.settings["ann"]).removeprefix("faiss-")
+
+    def _new_ann(self, n: int = 0) -> Any:
+        """An empty FAISS index of this store's kind; an IVF one gets the lists that suit n vectors."""
         faiss = require("faiss", "index")
+        if self.layout == "ivf":
+            nlist = ivf_lists(n, int(self.settings["nlist"]))
+            coarse = faiss.IndexFlatIP(self.dimension)  # the centroids; faiss' wrapper keeps it alive with the index
+            if self.quantize == "int8":
+                qt = faiss.ScalarQuantizer.QT_8bit
+                return faiss.IndexIVFScalarQuantizer(coarse, self.dimension, nlist, qt, faiss.METRIC_INNER_PRODUCT)
+            return faiss.IndexIVFFlat(coarse, self.dimension, nlist, faiss.METRIC_INNER_PRODUCT)
         m = int(self.settings["m"])
         if self.quantize == "binary":
             ann = faiss.IndexBinaryHNSW(8 * ((self.dimension + 7) // 8), m)
@@ -144,15 +200,26 @@ class LocalStore:
         ann.hnsw.efConstruction = int(self.settings["ef_construction"])
         return ann
 
-    def _ann_add(self, vectors: np.ndarray) -> None:
-        """Insert vectors into the graph (the existing graph is kept and extended), quantized as configured."""
+    def _outgrown(self, n: int) -> bool:
+        """Whether the IVF index must learn its lists again before holding n vectors (untrained, or half the lists
+        n vectors would get)."""
+        if self.layout != "ivf":
+            return False
+        return not self.ann.is_trained or ivf_lists(n, int(self.settings["nlist"])) >= 2 * self.ann.nlist
+
+    def _index_rows(self, start: int) -> None:
+        """Insert rows ``start:`` of the vectors into the FAISS index (kept and extended), quantized as configured."""
+        vectors = np.asarray(self.vectors)
+        if self.ann is None or self._outgrown(len(vectors)):
+            self.ann, start = self._new_ann(len(vectors)), 0
+        new = np.ascontiguousarray(vectors[start:], dtype=np.float32)
         if self.quantize == "binary":
-            self.ann.add(binarize(vectors))
+            self.ann.add(binarize(new))
             return
         if not self.ann.is_trained:
-            # int8: per-dimension ranges learnt from the first vectors added (compaction learns them again)
-            self.ann.train(np.ascontiguousarray(vectors))
-        self.ann.add(np.ascontiguousarray(vectors))
+            # the int8 ranges (and IVF centroids) are learnt from the vectors there are; compaction learns them again
+            self.ann.train(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.ann.add(new)
 
     def _rebuild_bm25(self) -> None:
         # BM25's IDF and length normalisation depend on the whole corpus, so adding documents changes every
@@ -170,10 +237,6 @@ class LocalStore:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected vectors of shape ({len(chunks)}, {self.dimension}), got {vectors.shape}")
-        if self.ann is None:
-            self.ann = self._new_ann()
-            if len(self.vectors):
-                self._ann_add(np.asarray(self.vectors))
         for c in chunks:
             # an id may come back after its deletion (upsert): the tombstoned row keeps it until compaction
             if c.id in self.position and not self.deleted[self.position[c.id]]:
@@ -189,7 +252,7 @@ class LocalStore:
             self.metadata.append({k: v for k, v in c.metadata.items() if v is not None})  # null = no such field
             self.position[c.id] = start + i
         self.deleted = np.concatenate([self.deleted, np.zeros(len(chunks), dtype=bool)])
-        self._ann_add(vectors)
+        self._index_rows(start)
         self._rebuild_bm25()
         self._mask_cache.clear()
         self._kinds = None
@@ -259,7 +322,8 @@ class LocalStore:
         return None
 
     def info(self) -> dict[str, Any]:
-        """Deleted rows pending compaction, and the memory the ANN graph takes per vector (codes + links)."""
+        """Deleted rows pending compaction, the ANN layout, and the memory its index takes per vector (codes + links,
+        or codes + ids + centroids)."""
         faiss = require("faiss", "index")
         graph = 0
         if self.ann is not None and self.ann.ntotal:
@@ -268,6 +332,7 @@ class LocalStore:
         code = {"none": 4 * self.dimension, "int8": self.dimension, "binary": (self.dimension + 7) // 8}
         return {
             "deleted_pending_compaction": int(self.deleted.sum()),
+            "ann": self.settings["ann"],
             "quantize": self.quantize,
             "vector_bytes": code[self.quantize],
             "memory_per_vector_bytes": graph,
@@ -323,12 +388,16 @@ class LocalStore:
         return [(self.ids[int(rows[i])], float(scores[i])) for i in top_k(scores, k)]
 
     def ann_search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The graph's own top-k rows and scores: inner products of the stored (possibly int8) vectors, or minus the
-        Hamming distance for binary ones; rows outside ``mask`` are never returned."""
+        """The FAISS index's own top-k rows and scores: inner products of the stored (possibly int8) vectors, or
+        minus the Hamming distance for binary ones; rows outside ``mask`` are never returned."""
         faiss = require("faiss", "index")
         n = len(self.ids)
-        params = faiss.SearchParametersHNSW()
-        params.efSearch = max(int(self.settings["ef_search"]), k)
+        if self.layout == "ivf":
+            params = faiss.SearchParametersIVF()
+            params.nprobe = ivf_probes(self.ann.nlist, self.ann.ntotal, int(self.settings["nprobe"]))
+        else:
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = max(int(self.settings["ef_search"]), k)
         if mask is not None:
             bits = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
@@ -570,6 +639,23 @@ def _one_thread(faiss: Any) -> Iterator[None]:
             _searching[0] -= 1
             if _searching[0] == 0:
                 faiss.omp_set_num_threads(_searching[1])
+
+
+def ann_layout(ann: str, quantize: str) -> str:
+    """The FAISS layout a store uses: ``faiss-ivf`` or ``faiss-hnsw`` (``auto``: IVF for int8, HNSW otherwise).
+
+    Example:
+        >>> ann_layout("auto", "int8"), ann_layout("auto", "none"), ann_layout("hnsw", "int8")
+        ('faiss-ivf', 'faiss-hnsw', 'faiss-hnsw')
+    """
+    layout = str(ann).removeprefix("faiss-")
+    if layout == "auto":
+        layout = "ivf" if quantize == "int8" else "hnsw"
+    if layout not in ("hnsw", "ivf"):
+        raise ParameterError("ann", f"unknown index layout {ann!r}; use auto, hnsw or ivf")
+    if layout == "ivf" and quantize == "binary":
+        raise ParameterError("ann", "binary vectors are searched in an HNSW graph; use ann='hnsw' or 'auto'")
+    return "faiss-" + layout
 
 
 def binarize(vectors: np.ndarray) -> np.ndarray:

@@ -89,9 +89,11 @@ class QdrantStore:
 
     @classmethod
     def check(cls, options: dict[str, Any]) -> None:
-        """Refuse quantization (not mapped to Qdrant's yet) and an unreachable server, before any embedding."""
+        """Refuse quantization and IVF (not mapped to Qdrant's yet) and an unreachable server, before any embedding."""
         if options.get("quantize", "none") != "none":
             raise ParameterError("quantize", "only the local store quantizes its vectors; use backend='local'")
+        if options.get("ann", "auto") == "ivf":
+            raise ParameterError("ann", "Qdrant searches an HNSW graph; IVF needs backend='local'")
         if options.get("url"):
             cls._client(Path("."), options["url"]).close()
 
