@@ -432,69 +432,24 @@ class LocalStore:
 
     def save(self, folder: str | Path, manifest: Manifest) -> Manifest:
         """Write changed parts under a new generation, then the manifest (atomically), then drop old files."""
-        faiss = require("faiss", "index")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         g = manifest.generation + 1
         files = dict(manifest.files)
         same_folder = self.path is not None and Path(self.path).resolve() == folder.resolve()
         dirty = self._dirty if same_folder else {"vectors", "chunks", "deleted", "hnsw", "bm25"}
-
-        def replace(prefix: str, new: dict[str, dict[str, Any]]) -> None:
-            for name in [n for n in files if n.split("/")[0].rsplit(".", 1)[0].startswith(prefix + "-")]:
-                del files[name]
-            files.update(new)
-
-        if "vectors" in dirty:
-            name = f"vectors-{g}.npy"
-            with atomic_path(folder / name) as tmp, open(tmp, "wb") as fh:
-                np.save(fh, np.asarray(self.vectors, dtype=np.float32), allow_pickle=False)
-            replace("vectors", {name: file_entry(folder / name)})
-        if "chunks" in dirty:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            columns, schema_meta = metadata_columns(self.metadata)
-            table = pa.table(
-                {
-                    "id": self.ids,
-                    "doc_id": self.doc_ids,
-                    "text": self.texts,
-                    "start": pa.array(self.starts, type=pa.int64()),
-                    "end": pa.array(self.ends, type=pa.int64()),
-                    **columns,
-                }
-            ).replace_schema_metadata(schema_meta)
-            name = f"chunks-{g}.parquet"
-            with atomic_path(folder / name) as tmp:
-                pq.write_table(table, tmp)
-            replace("chunks", {name: file_entry(folder / name)})
-        if "deleted" in dirty:
-            name = f"deleted-{g}.npy"
-            with atomic_path(folder / name) as tmp, open(tmp, "wb") as fh:
-                np.save(fh, np.flatnonzero(self.deleted).astype(np.int64), allow_pickle=False)
-            replace("deleted", {name: file_entry(folder / name)})
-        if "hnsw" in dirty:
-            name = f"hnsw-{g}.faiss"
-            ann = self.ann if self.ann is not None else self._new_ann()
-            write = faiss.write_index_binary if self.quantize == "binary" else faiss.write_index
-            with atomic_path(folder / name) as tmp:
-                write(ann, str(tmp))
-            replace("hnsw", {name: file_entry(folder / name)})
-        if "bm25" in dirty:
-            name = f"bm25-{g}"
-            target = folder / name
-            shutil.rmtree(target, ignore_errors=True)
-            entries: dict[str, dict[str, Any]] = {}
-            if self.bm25 is not None and self.texts:
-                self.bm25.save(str(target), show_progress=False)
-                entries = {f"{name}/{f.name}": file_entry(f) for f in sorted(target.iterdir())}
-            else:
-                target.mkdir()
-            replace("bm25", entries or {})
-            if not entries:
-                files[f"{name}/.empty"] = _empty_marker(target)
-
+        writers = {
+            "vectors": self._write_vectors,
+            "chunks": self._write_chunks,
+            "deleted": self._write_deleted,
+            "hnsw": self._write_ann,
+            "bm25": self._write_bm25,
+        }
+        for part, write in writers.items():
+            if part in dirty:
+                for name in [n for n in files if n.split("/")[0].rsplit(".", 1)[0].startswith(part + "-")]:
+                    del files[name]  # this part's files of the previous generation
+                files.update(write(folder, g))
         manifest.files = files
         manifest.generation = g
         manifest.count = self.count
@@ -504,6 +459,56 @@ class LocalStore:
         self._dirty = set()
         _collect_garbage(folder, manifest)
         return manifest
+
+    def _write_vectors(self, folder: Path, g: int) -> dict[str, dict[str, Any]]:
+        name = f"vectors-{g}.npy"
+        with atomic_path(folder / name) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(self.vectors, dtype=np.float32), allow_pickle=False)
+        return {name: file_entry(folder / name)}
+
+    def _write_chunks(self, folder: Path, g: int) -> dict[str, dict[str, Any]]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns, schema_meta = metadata_columns(self.metadata)
+        table = pa.table(
+            {
+                "id": self.ids,
+                "doc_id": self.doc_ids,
+                "text": self.texts,
+                "start": pa.array(self.starts, type=pa.int64()),
+                "end": pa.array(self.ends, type=pa.int64()),
+                **columns,
+            }
+        ).replace_schema_metadata(schema_meta)
+        name = f"chunks-{g}.parquet"
+        with atomic_path(folder / name) as tmp:
+            pq.write_table(table, tmp)
+        return {name: file_entry(folder / name)}
+
+    def _write_deleted(self, folder: Path, g: int) -> dict[str, dict[str, Any]]:
+        name = f"deleted-{g}.npy"
+        with atomic_path(folder / name) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.flatnonzero(self.deleted).astype(np.int64), allow_pickle=False)
+        return {name: file_entry(folder / name)}
+
+    def _write_ann(self, folder: Path, g: int) -> dict[str, dict[str, Any]]:
+        faiss = require("faiss", "index")
+        name = f"hnsw-{g}.faiss"  # the historical name, whatever the layout
+        ann = self.ann if self.ann is not None else self._new_ann()
+        write = faiss.write_index_binary if self.quantize == "binary" else faiss.write_index
+        with atomic_path(folder / name) as tmp:
+            write(ann, str(tmp))
+        return {name: file_entry(folder / name)}
+
+    def _write_bm25(self, folder: Path, g: int) -> dict[str, dict[str, Any]]:
+        target = folder / f"bm25-{g}"
+        shutil.rmtree(target, ignore_errors=True)
+        if self.bm25 is None or not self.texts:
+            target.mkdir()
+            return {f"{target.name}/.empty": _empty_marker(target)}
+        self.bm25.save(str(target), show_progress=False)
+        return {f"{target.name}/{f.name}": file_entry(f) for f in sorted(target.iterdir())}
 
     @classmethod
     def open(cls, folder: str | Path, manifest: Manifest, *, verify: bool = True) -> LocalStore:
