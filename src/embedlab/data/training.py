@@ -231,13 +231,7 @@ def _table_to_data(
         raise InputError("no rows: the training data is empty", path=source)
     first_line = lines[0]
     columns = list(rows[0].keys())
-    for col in mapping:
-        if col not in columns:
-            raise InputError(
-                f"column {col!r} given in --columns is missing (columns: {', '.join(map(str, columns))})",
-                path=source,
-                line=first_line,
-            )
+    _check_mapping(columns, mapping, source, first_line)
     pick = {role: _pick(columns, mapping, role) for role in ROLE_SYNONYMS}
     negatives = [c for c, r in mapping.items() if r.startswith("negative")] or [
         c for c in columns if c.lower().startswith(("negative", "neg", "hard_negative")) and c not in mapping
@@ -261,20 +255,7 @@ def _table_to_data(
         s2 = pick["sentence2"] or pick["positive"]
         if not s2:
             raise InputError("scored pairs need two text columns (sentence1, sentence2)", path=source, line=first_line)
-        scores = []
-        for row, line in zip(rows, lines, strict=False):
-            raw = row.get(pick["score"])
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                raise InputError(f"score {raw!r} is not a number", path=source, line=line) from None
-            if math.isnan(value) or not 0.0 <= value <= 1.0:
-                raise InputError(
-                    f"score {raw!r} is outside 0..1 (scale scores to 0-1, or use the STSB/SICK formats)",
-                    path=source,
-                    line=line,
-                )
-            scores.append(value)
+        scores = _unit_scores([row.get(pick["score"]) for row in rows], lines, source)
         ds = Dataset.from_dict({"sentence1": col(s1), "sentence2": col(s2), "score": scores})
         return TrainingData("scored", ds, source, row_numbers=lines)
     if want in (None, "pairs") and pick["anchor"] and pick["positive"]:
@@ -297,6 +278,35 @@ def _table_to_data(
         path=source,
         line=first_line,
     )
+
+
+def _check_mapping(columns: list[str], mapping: dict[str, str], source: str, line: int) -> None:
+    """Every column named in ``--columns`` exists."""
+    for col in mapping:
+        if col not in columns:
+            raise InputError(
+                f"column {col!r} given in --columns is missing (columns: {', '.join(map(str, columns))})",
+                path=source,
+                line=line,
+            )
+
+
+def _unit_scores(raws: list[Any], lines: list[int], source: str) -> list[float]:
+    """Similarity scores as floats in 0..1, or an error naming the first bad one and its line."""
+    scores = []
+    for raw, line in zip(raws, lines, strict=False):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise InputError(f"score {raw!r} is not a number", path=source, line=line) from None
+        if math.isnan(value) or not 0.0 <= value <= 1.0:
+            raise InputError(
+                f"score {raw!r} is outside 0..1 (scale scores to 0-1, or use the STSB/SICK formats)",
+                path=source,
+                line=line,
+            )
+        scores.append(value)
+    return scores
 
 
 def _nli_label(raw: Any, source: str, line: int) -> str:
