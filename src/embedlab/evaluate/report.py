@@ -264,9 +264,32 @@ def build_report(
     Example:
         >>> build_report(compare(["res-a", "res-b"]), "report.html")["png"]
     """
-    import plotly.offline
-
     out = Path(output)
+    engine = png_engine or os.environ.get("EMBEDLAB_PNG_ENGINE", "auto")
+    png_dir = out.with_name(out.stem + "-charts")
+    written: list[str] = []
+    used = ""
+    parts = _page_head(results, title)
+    for section, charts in _sections(results, training_runs):
+        parts.append(f"<h2>{html.escape(section)}</h2>")
+        for chart in charts:
+            fig = chart.to_plotly()
+            parts.append("<div class='chart'>")
+            parts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart.slug}"))
+            parts.append("</div>")
+            if png:
+                png_dir.mkdir(parents=True, exist_ok=True)
+                path = png_dir / f"{chart.slug}.png"
+                used = export_png(chart, fig, path, engine)
+                engine = used  # once kaleido fails, do not retry it for every chart
+                written.append(str(path))
+    parts += _tasks_table(results)
+    atomic_write_text(out, "\n".join(parts))
+    return {"html": str(out), "png": written, "engine": used or None}
+
+
+def _sections(results: Results, training_runs: list[str | Path] | None) -> list[tuple[str, list[Chart]]]:
+    """The report's chart sections: scores per task, quality against speed, training curves (when there are)."""
     runs: dict[str, Path] = {}
     for model, info in results.models.items():
         if info.get("training_run"):
@@ -274,20 +297,20 @@ def build_report(
     for run in training_runs or []:
         runs[Path(run).name] = Path(run)
     train = [c for name, run in runs.items() for c in training_charts(run, name)]
-
-    tasks = task_charts(results)
+    sections: list[tuple[str, list[Chart]]] = [("Scores per task", task_charts(results))]
     speed = speed_chart(results)
-    sections: list[tuple[str, list[Chart]]] = [("Scores per task", tasks)]
     if speed:
         sections.append(("Quality versus speed", [speed]))
     if train:
         sections.append(("Training curves", train))
+    return sections
 
-    engine = png_engine or os.environ.get("EMBEDLAB_PNG_ENGINE", "auto")
-    png_dir = out.with_name(out.stem + "-charts")
-    written: list[str] = []
-    used = ""
-    parts = [
+
+def _page_head(results: Results, title: str) -> list[str]:
+    """The page up to the charts: plotly.js inline, the title, the comparison table and its notes."""
+    import plotly.offline
+
+    return [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>",
         # plotly.js inline: the page works offline and as a single file.
@@ -301,28 +324,17 @@ def build_report(
         *[f"<p class='meta'>note: {html.escape(r)}</p>" for r in results.no_best.values()],
         *[f"<p class='meta'>warning: {html.escape(w)}</p>" for w in results.warnings],
     ]
-    for section, charts in sections:
-        parts.append(f"<h2>{html.escape(section)}</h2>")
-        for chart in charts:
-            fig = chart.to_plotly()
-            parts.append("<div class='chart'>")
-            parts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart.slug}"))
-            parts.append("</div>")
-            if png:
-                png_dir.mkdir(parents=True, exist_ok=True)
-                path = png_dir / f"{chart.slug}.png"
-                used = export_png(chart, fig, path, engine)
-                engine = used  # once kaleido fails, do not retry it for every chart
-                written.append(str(path))
-    parts.append(
+
+
+def _tasks_table(results: Results) -> list[str]:
+    """The closing table of tasks: kind, data and size, and the end of the page."""
+    rows = [
         "<h2>Tasks</h2><table><thead><tr><th>task</th><th>kind</th><th>data</th><th>texts</th></tr></thead><tbody>"
-    )
+    ]
     for task, meta in results.tasks.items():
-        parts.append(
+        rows.append(
             f"<tr><td class='model'>{html.escape(task)}</td><td>{html.escape(str(meta.get('kind', '')))}</td>"
             f"<td>{html.escape(str(meta.get('path') or meta.get('mteb_task') or ''))}</td>"
             f"<td>{format_value(meta.get('size'))}</td></tr>"
         )
-    parts.append("</tbody></table></body></html>")
-    atomic_write_text(out, "\n".join(parts))
-    return {"html": str(out), "png": written, "engine": used or None}
+    return [*rows, "</tbody></table></body></html>"]
