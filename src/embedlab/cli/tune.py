@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from embedlab.data import IRDataset
+    from embedlab.evaluate.tune import TuneResult
 
 
 def tune_command(
@@ -34,15 +39,9 @@ def tune_command(
     """Try the search pipeline's settings on dev queries; of those within one standard error of the best, save the
     one closest to the defaults when it beats them held-out, by at least --min-gain and clearly above noise (a
     paired t-test over the queries at --confidence)."""
-    from rich.table import Table
-
-    from embedlab.cli.evaluate import say
     from embedlab.data import IRDataset, load_ir
     from embedlab.errors import OptionError
-    from embedlab.evaluate.results import format_value
-    from embedlab.evaluate.tune import tune
-    from embedlab.index import Index
-    from embedlab.utils.console import console, err_console
+    from embedlab.utils.console import err_console
 
     if (retrieval is None) == (pseudo_queries == 0):
         raise OptionError("--retrieval", "give labelled dev queries (--retrieval FILE) or --pseudo-queries N")
@@ -50,39 +49,61 @@ def tune_command(
     if ir is not None and limit:
         keep = list(ir.queries)[:limit]
         ir = IRDataset({q: ir.queries[q] for q in keep}, ir.corpus, {q: ir.relevant[q] for q in keep}, ir.name)
+    common = {"min_gain": min_gain, "confidence": confidence, "folds": folds, "seed": seed, "save": save}
     if chunk_sizes:
-        from embedlab.evaluate.tune_chunks import tune_chunk_sizes
-
-        if ir is None:
-            raise OptionError("--chunk-sizes", "needs labelled dev queries (--retrieval FILE)")
-        try:
-            sizes = [int(s) for s in chunk_sizes.split(",") if s.strip()]
-        except ValueError:
-            raise OptionError("--chunk-sizes", f"{chunk_sizes!r} is not a comma-separated list of numbers") from None
-        result, size = tune_chunk_sizes(
-            index,
-            ir,
-            sizes,
-            min_gain=min_gain,
-            confidence=confidence,
-            folds=folds,
-            seed=seed,
-            depth=hits,
-            save=save,
-            progress=say,
-        )
-        if size is not None:
-            err_console.print(f"chunk size {size} sentences won{': index rebuilt' if save else ''}", highlight=False)
+        result = _tune_chunks(index, ir, chunk_sizes, hits, common)
     else:
-        idx = Index.load(index)
-        try:
-            result = tune(
-                idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, min_gain=min_gain, confidence=confidence,
-                folds=folds, seed=seed,
-                depth=hits, save=save, progress=say,
-            )  # fmt: skip
-        finally:
-            idx.close()
+        result = _tune_search(index, ir, pseudo_queries, rerank, hits, common)
+    _print_result(index, result)
+    if save:
+        what = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) if result.adopted else "the defaults"
+        err_console.print(f"saved in {index}: {what} (search, serve and eval --index use them)", highlight=False)
+        if rerank and "rerank_top" in result.chosen:
+            err_console.print(f"rerank_top is saved; pass --rerank {rerank} when searching", highlight=False)
+
+
+def _tune_chunks(index: Path, ir: IRDataset | None, chunk_sizes: str, hits: int, common: dict[str, Any]) -> TuneResult:
+    """``--chunk-sizes``: rebuild the index at each sentence-chunk size and keep the one that wins."""
+    from embedlab.cli.evaluate import say
+    from embedlab.errors import OptionError
+    from embedlab.evaluate.tune_chunks import tune_chunk_sizes
+    from embedlab.utils.console import err_console
+
+    if ir is None:
+        raise OptionError("--chunk-sizes", "needs labelled dev queries (--retrieval FILE)")
+    try:
+        sizes = [int(s) for s in chunk_sizes.split(",") if s.strip()]
+    except ValueError:
+        raise OptionError("--chunk-sizes", f"{chunk_sizes!r} is not a comma-separated list of numbers") from None
+    result, size = tune_chunk_sizes(index, ir, sizes, depth=hits, progress=say, **common)
+    if size is not None:
+        saved = ": index rebuilt" if common["save"] else ""
+        err_console.print(f"chunk size {size} sentences won{saved}", highlight=False)
+    return result
+
+
+def _tune_search(
+    index: Path, ir: IRDataset | None, pseudo_queries: int, rerank: str | None, hits: int, common: dict[str, Any]
+) -> TuneResult:
+    """Try the search settings on the index as it is."""
+    from embedlab.cli.evaluate import say
+    from embedlab.evaluate.tune import tune
+    from embedlab.index import Index
+
+    idx = Index.load(index)
+    try:
+        return tune(idx, ir, pseudo_queries=pseudo_queries, reranker=rerank, depth=hits, progress=say, **common)
+    finally:
+        idx.close()
+
+
+def _print_result(index: Path, result: TuneResult) -> None:
+    """The settings tried, the winner starred, and the decision in one sentence."""
+    from rich.table import Table
+
+    from embedlab.evaluate.results import format_value
+    from embedlab.utils.console import console
+
     kind = "pseudo-queries from the corpus" if result.pseudo else "labelled dev queries"
     table = Table(title=f"embedlab tune {index}: {result.queries} {kind}", header_style="bold")
     for col in ("setting", "NDCG@10", "MRR@10", "recall@10", "MAP@100", "search ms/q"):
@@ -93,11 +114,6 @@ def tune_command(
         table.add_row(row["name"] + mark, *[format_value(row[k]) for k in keys])
     console.print(table)
     console.print(f"decision: {result.reason}", highlight=False, soft_wrap=True)
-    if save:
-        what = ", ".join(f"{k}={v}" for k, v in result.chosen.items()) if result.adopted else "the defaults"
-        err_console.print(f"saved in {index}: {what} (search, serve and eval --index use them)", highlight=False)
-        if rerank and "rerank_top" in result.chosen:
-            err_console.print(f"rerank_top is saved; pass --rerank {rerank} when searching", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
