@@ -63,6 +63,7 @@ from embedlab.data.documents import Chunk
 from embedlab.errors import ParameterError
 from embedlab.index.filters import Condition, Kind, field_kinds, filter_mask
 from embedlab.index.manifest import IndexCorruptedError, Manifest, file_entry, verify_files, write_manifest
+from embedlab.index.settings import ann_layout
 from embedlab.index.store import FirstStage
 from embedlab.utils.atomic import atomic_path
 from embedlab.utils.optional import require
@@ -141,7 +142,8 @@ class LocalStore:
     def __init__(self, dimension: int, settings: dict[str, Any] | None = None) -> None:
         self.dimension = dimension
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
-        self.settings["ann"] = ann_layout(self.settings["ann"], self.quantize)
+        # a manifest records the resolved layout (faiss-hnsw, faiss-ivf); new stores are given auto, hnsw or ivf
+        self.settings["ann"] = ann_layout(str(self.settings["ann"]).removeprefix("faiss-"), self.quantize)
         self.path: Path | None = None
         self.vectors = np.zeros((0, dimension), dtype=np.float32)
         self.ids: list[str] = []
@@ -646,23 +648,6 @@ def _one_thread(faiss: Any) -> Iterator[None]:
             _searching[0] -= 1
             if _searching[0] == 0:
                 faiss.omp_set_num_threads(_searching[1])
-
-
-def ann_layout(ann: str, quantize: str) -> str:
-    """The FAISS layout a store uses: ``faiss-ivf`` or ``faiss-hnsw`` (``auto``: IVF for int8, HNSW otherwise).
-
-    Example:
-        >>> ann_layout("auto", "int8"), ann_layout("auto", "none"), ann_layout("hnsw", "int8")
-        ('faiss-ivf', 'faiss-hnsw', 'faiss-hnsw')
-    """
-    layout = str(ann).removeprefix("faiss-")
-    if layout == "auto":
-        layout = "ivf" if quantize == "int8" else "hnsw"
-    if layout not in ("hnsw", "ivf"):
-        raise ParameterError("ann", f"unknown index layout {ann!r}; use auto, hnsw or ivf")
-    if layout == "ivf" and quantize == "binary":
-        raise ParameterError("ann", "binary vectors are searched in an HNSW graph; use ann='hnsw' or 'auto'")
-    return "faiss-" + layout
 
 
 def binarize(vectors: np.ndarray) -> np.ndarray:

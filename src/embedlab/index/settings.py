@@ -57,6 +57,25 @@ def _number(
         raise ParameterError(name, f"must be between {_shown(low)} and {_shown(high)}, got {value!r}")
 
 
+def ann_layout(ann: str, quantize: str) -> str:
+    """The FAISS layout of a local store: ``faiss-ivf`` or ``faiss-hnsw`` (``auto``: IVF for int8, HNSW otherwise).
+
+    Example:
+        >>> ann_layout("auto", "int8"), ann_layout("auto", "none"), ann_layout("hnsw", "int8")
+        ('faiss-ivf', 'faiss-hnsw', 'faiss-hnsw')
+
+    Raises:
+        ParameterError: an unknown layout, or IVF for binary vectors.
+    """
+    if ann not in ANN:
+        raise ParameterError("ann", f"unknown index layout {ann!r}; use {', '.join(ANN)}")
+    if ann == "ivf" and quantize == "binary":
+        raise ParameterError("ann", "binary vectors are searched in an HNSW graph; use hnsw or auto")
+    if ann == "auto":
+        ann = "ivf" if quantize == "int8" else "hnsw"
+    return "faiss-" + ann
+
+
 def _shown(bound: float | None) -> str:
     """A bound as a user reads it: integers in full (1000000, not 1e+06), other numbers short."""
     return str(bound) if isinstance(bound, int) else f"{bound:g}"
@@ -219,10 +238,7 @@ class BuildSettings:
         if self.quantize not in QUANTIZE:
             raise ParameterError("quantize", f"unknown quantization {self.quantize!r}; use {', '.join(QUANTIZE)}")
         _number("rescore", self.rescore, low=1, high=1000, integer=True)
-        if self.ann not in ANN:
-            raise ParameterError("ann", f"unknown index layout {self.ann!r}; use {', '.join(ANN)}")
-        if self.ann == "ivf" and self.quantize == "binary":
-            raise ParameterError("ann", "binary vectors are searched in an HNSW graph; use hnsw or auto")
+        ann_layout(self.ann, self.quantize)
         _number("nlist", self.nlist, low=0, high=1_000_000, integer=True)
         _number("nprobe", self.nprobe, low=0, high=1_000_000, integer=True)
         return self
